@@ -1,0 +1,45 @@
+"""Metrics shared by the labs. Image-quality metrics come from scikit-image rather than being re-derived here."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def binarise(x: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    return np.asarray(x) > threshold
+
+
+def wrong_pixels(pred: np.ndarray, target: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """Per image (first axis): how many pixels differ after thresholding both at `threshold`."""
+    p, t = binarise(pred, threshold), binarise(target, threshold)
+    return (p != t).reshape(len(p), -1).sum(1)
+
+
+def exact_rate(pred: np.ndarray, target: np.ndarray, threshold: float = 0.5) -> float:
+    """Share of images restored with zero wrong pixels."""
+    return float((wrong_pixels(pred, target, threshold) == 0).mean())
+
+
+def distinct_binary(images: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """The distinct binarised images among `images` (N, ...), as a (M, D) bool array."""
+    flat = binarise(images, threshold).reshape(len(images), -1)
+    return np.unique(flat, axis=0)
+
+
+def min_hamming(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each row of bool array a (N, D): the smallest Hamming distance to a row of b (M, D), and that row."""
+    d = (a[:, None, :] != b[None, :, :]).sum(-1)
+    idx = d.argmin(1)
+    return d[np.arange(len(a)), idx], idx
+
+
+def psnr(clean: np.ndarray, test: np.ndarray, data_range: float = 1.0) -> float:
+    from skimage.metrics import peak_signal_noise_ratio
+
+    return float(peak_signal_noise_ratio(clean, test, data_range=data_range))
+
+
+def ssim(clean: np.ndarray, test: np.ndarray, data_range: float = 1.0, channel_axis: int | None = None) -> float:
+    from skimage.metrics import structural_similarity
+
+    return float(structural_similarity(clean, test, data_range=data_range, channel_axis=channel_axis))

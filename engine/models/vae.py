@@ -1,0 +1,65 @@
+"""`mlp-vae`: a variational autoencoder (Kingma & Welling) with fully connected encoder and decoder."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from engine.models.layers import AEOutput, Autoencoder, mlp
+from engine.registry import register_model
+
+
+@dataclass
+class VAEConfig:
+    input_shape: tuple[int, ...]
+    hidden: tuple[int, ...] = (256, 128)
+    latent_dim: int = 2
+    beta: float = 1.0  # weight of the KL term: > 1 smoother, more "generative" maps; < 1 sharper reconstructions
+
+    def __post_init__(self) -> None:
+        self.input_shape, self.hidden = tuple(self.input_shape), tuple(self.hidden)
+
+
+@register_model("mlp-vae")
+class VAE(Autoencoder):
+    Config = VAEConfig
+
+    def __init__(self, cfg: VAEConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.input_shape, self.latent_dim = cfg.input_shape, cfg.latent_dim
+        n = math.prod(cfg.input_shape)
+        self.body = mlp([n, *cfg.hidden], last_act=True)
+        self.to_stats = nn.Linear(cfg.hidden[-1], 2 * cfg.latent_dim)
+        self.decoder = mlp([cfg.latent_dim, *reversed(cfg.hidden), n])
+
+    def stats(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mu, logvar = self.to_stats(self.body(self.flat(x))).chunk(2, dim=1)
+        return mu, logvar.clamp(-12, 8)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The posterior mean: the deterministic code used for maps, interpolation and nearest neighbours."""
+        return self.stats(x)[0]
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Decode `n` draws from the prior N(0, I)."""
+        return self.decode(torch.randn(n, self.latent_dim, generator=generator))
+
+    def forward(self, x: torch.Tensor, target: torch.Tensor | None = None) -> AEOutput:
+        target = x if target is None else target
+        mu, logvar = self.stats(x)
+        # Reparameterisation trick: the noise is outside the graph, so gradients reach mu and logvar.
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu) if self.training else mu
+        logits = self.decode_logits(z)
+        rec = F.binary_cross_entropy_with_logits(logits, self.flat(target), reduction="sum") / len(x)
+        kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / len(x)
+        loss = rec + self.cfg.beta * kl
+        return AEOutput(recon=torch.sigmoid(logits).reshape(x.shape), z=z, loss=loss, mu=mu, logvar=logvar,
+                        parts={"recon": float(rec), "kl": float(kl)})
