@@ -1,0 +1,113 @@
+"""Command line: python -m engine {list, train, eval, bench}. Run with -h for help."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from engine import api
+
+    rows = [("experiment", "lab", "checkpoint", "headline metric")]
+    for i in api.list_experiments():
+        head = f"{i.headline} = {i.headline_value:g}" if i.headline_value is not None else "-"
+        bars = "" if not i.bars else ("  (bars met)" if all(i.bars.values()) else "  (BARS NOT MET)")
+        rows.append((i.name, i.lab, i.status, head + bars))
+    widths = [max(len(r[c]) for r in rows) for c in range(3)]
+    for r in rows:
+        print("  ".join(v.ljust(w) for v, w in zip(r, widths)) + "  " + r[3])
+    return 0
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from engine import api
+    from engine.registry import all_experiments
+    from engine.training import TqdmCallback
+
+    if args.all == bool(args.name):
+        print("Name one experiment or pass --all.", file=sys.stderr)
+        return 2
+    if args.data:
+        print("--data: the letters and emoji labs generate their data; it is ignored here.", file=sys.stderr)
+    names = [e.name for e in all_experiments()] if args.all else [args.name]
+    failed = []
+    for name in names:
+        print(f"== training {name}", file=sys.stderr)
+        command = "python -m engine " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        if args.all:
+            command = f"python -m engine train {name}"
+        _, card = api.train(name, epochs=args.epochs, seed=args.seed, callbacks=[TqdmCallback()], command=command)
+        print(f"{name}: {card['wall_time_s']} s, {card['steps']} steps, wrote checkpoints/{name}.safetensors")
+        for k, v in card["metrics"].items():
+            print(f"  {k:28s} {v:g}")
+        for bar, ok in card["bars"].items():
+            print(f"  bar {bar:24s} {'met' if ok else 'NOT MET'}")
+            if not ok:
+                failed.append(f"{name}: {bar}")
+    if failed:
+        print("Bars not met: " + "; ".join(failed), file=sys.stderr)
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from engine import api
+    from engine.registry import get_experiment
+
+    exp = get_experiment(args.name)
+    metrics = api.evaluate(args.name, seed=args.seed)
+    if not args.json:
+        for k, v in metrics.items():
+            print(f"{k:28s} {v:g}")
+        for b in exp.bars:
+            print(f"bar {str(b):24s} {'met' if b.holds(metrics) else 'NOT MET'}")
+    print(json.dumps(metrics))
+    return 0
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from engine.bench import run_bench
+
+    report = run_bench(args.name, quick=args.quick, out=not args.no_save)
+    if args.json:
+        print(json.dumps(report))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m engine", description="Train, evaluate and benchmark the models.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("list", help="experiments, checkpoint status and headline metric").set_defaults(fn=_cmd_list)
+    t = sub.add_parser("train", help="train an experiment and write its checkpoint + card atomically")
+    t.add_argument("name", nargs="?")
+    t.add_argument("--all", action="store_true", help="retrain every experiment")
+    t.add_argument("--epochs", type=int)
+    t.add_argument("--seed", type=int)
+    t.add_argument("--data", help="a dataset path (for labs that read one)")
+    t.set_defaults(fn=_cmd_train)
+    e = sub.add_parser("eval", help="measure the shipped checkpoint afresh on held-out data")
+    e.add_argument("name")
+    e.add_argument("--json", action="store_true", help="print only one JSON object (metric -> number)")
+    e.add_argument("--seed", type=int, default=1234, help="noise seed of the held-out draws")
+    e.set_defaults(fn=_cmd_eval)
+    b = sub.add_parser("bench", help="quality and speed against baselines, measured in the same run")
+    b.add_argument("name", nargs="?", help="an experiment or a lab (default: all)")
+    b.add_argument("--json", action="store_true", help="also print the whole report as one JSON line")
+    b.add_argument("--quick", action="store_true", help="fewer repeats and draws")
+    b.add_argument("--no-save", action="store_true", help="do not write reports/bench-*.json")
+    b.set_defaults(fn=_cmd_bench)
+    args = p.parse_args(argv)
+    try:
+        return args.fn(args)
+    except ValueError as e:  # bad names, missing or corrupt checkpoints: a message, not a traceback
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: nothing was written (checkpoints are replaced atomically).", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

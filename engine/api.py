@@ -1,0 +1,427 @@
+"""The facade every front end calls (Streamlit pages, the CLI, tests, outside users).
+
+Numpy / PIL / plotly in and out, never tensors. Models are loaded once, verified, kept in eval mode and never
+mutated. Bad input raises ValueError with a message a person can act on.
+"""
+
+from __future__ import annotations
+
+import io
+import platform
+import sys
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from engine import checkpoints, inference
+from engine.checkpoints import CheckpointError
+from engine.registry import all_experiments, build_model, get_experiment
+
+EVAL_SEED = 1234  # noise seed of `eval` and of the metrics in the cards; tests draw with other seeds
+
+__all__ = ["CheckpointError", "ExperimentInfo", "list_experiments", "load", "card", "encode", "decode",
+           "reconstruct", "latent_grid", "interpolate", "sample", "evaluate", "train"]
+
+
+# --- experiments and models ------------------------------------------------------------------------------------
+
+@dataclass
+class ExperimentInfo:
+    name: str
+    lab: str
+    title: str
+    description: str
+    status: str  # "ok", "missing" or "corrupt"
+    message: str = ""
+    headline: str = ""
+    headline_value: float | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+    bars: dict[str, bool] = field(default_factory=dict)  # "metric op value" -> met, as recorded in the card
+
+
+def list_experiments() -> list[ExperimentInfo]:
+    """Every registered experiment with its checkpoint status and the metrics its card records."""
+    infos = []
+    for exp in all_experiments():
+        info = ExperimentInfo(exp.name, exp.lab, exp.title, exp.description, "ok", headline=exp.headline)
+        try:
+            c = checkpoints.read_card(exp.name)
+            info.metrics, info.bars = c.get("metrics", {}), c.get("bars", {})
+            info.headline_value = info.metrics.get(exp.headline)
+        except CheckpointError as e:
+            info.status = "missing" if "No trained model" in str(e) else "corrupt"
+            info.message = str(e)
+        infos.append(info)
+    return infos
+
+
+_load_lock = threading.Lock()
+
+
+@lru_cache(maxsize=None)
+def _load_cached(name: str, directory: str):
+    return checkpoints.load(name, Path(directory))
+
+
+def _loaded(name: str):
+    get_experiment(name)  # unknown names get the list of known ones
+    with _load_lock:  # one load per model even when several sessions ask at once
+        return _load_cached(name, str(checkpoints.checkpoint_dir()))
+
+
+def load(name: str):
+    """The trained model of experiment `name` (cached, eval mode, verified). Raises CheckpointError (a
+    ValueError) naming the command that rebuilds it when the checkpoint is missing or corrupt."""
+    return _loaded(name)[0]
+
+
+def card(name: str) -> dict[str, Any]:
+    """The model card of a loaded checkpoint (config, training command, metrics, ...)."""
+    return _loaded(name)[1]
+
+
+def extras(name: str) -> dict[str, np.ndarray]:
+    """Arrays precomputed at training time and shipped with the checkpoint."""
+    return _loaded(name)[2]
+
+
+def clear_cache() -> None:
+    """Forget loaded models (after retraining, or between tests)."""
+    _load_cached.cache_clear()
+    _cached_grid.cache_clear()
+
+
+# --- inputs ----------------------------------------------------------------------------------------------------
+
+def as_batch(name: str, x: Any) -> tuple[np.ndarray, bool]:
+    """Coerce `x` (array, list, PIL image or image bytes) to a float batch (N, *input_shape) on the 0-1 scale.
+    Returns the batch and whether the input was a single item (so results can be returned the same way)."""
+    shape = get_experiment(name).input_shape
+    if isinstance(x, (bytes, bytearray)):
+        x = _image_from_bytes(x)
+    if hasattr(x, "convert") and hasattr(x, "size"):  # a PIL image: grey, resized to the model's input
+        if len(shape) != 2:
+            raise ValueError(f"'{name}' takes {shape} arrays, not images.")
+        x = np.asarray(x.convert("L").resize((shape[1], shape[0])), dtype=np.float32) / 255.0
+    arr = np.asarray(x)
+    if arr.dtype == np.uint8:
+        arr = arr.astype(np.float32) / 255.0
+    try:
+        arr = arr.astype(np.float32)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"Expected numbers for '{name}', got {arr.dtype}.") from e
+    size = int(np.prod(shape))
+    if arr.shape == shape or arr.shape == (size,):
+        arr, single = arr.reshape(1, *shape), True
+    elif arr.ndim >= 1 and arr[0].size == size:
+        arr, single = arr.reshape(len(arr), *shape), False
+    else:
+        raise ValueError(f"'{name}' expects an array of shape {shape} (or a batch of them), got {arr.shape}.")
+    if not np.isfinite(arr).all():
+        raise ValueError("The input contains NaN or infinite values.")
+    return np.clip(arr, 0.0, 1.0), single
+
+
+def _image_from_bytes(data: bytes):
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        img = Image.open(io.BytesIO(data))
+        img.load()
+        return img
+    except (UnidentifiedImageError, OSError) as e:
+        raise ValueError("That file is not an image this app can read (try PNG or JPEG).") from e
+
+
+def _as_codes(name: str, z: Any) -> tuple[np.ndarray, bool]:
+    d = load(name).latent_dim
+    z = np.asarray(z, dtype=np.float32)
+    if z.shape == (d,):
+        return z[None], True
+    if z.ndim == 2 and z.shape[1] == d:
+        return z, False
+    raise ValueError(f"'{name}' has a {d}-D latent; got codes of shape {z.shape}.")
+
+
+# --- the model calls -------------------------------------------------------------------------------------------
+
+def encode(name: str, x: Any) -> np.ndarray:
+    """Latent codes of one input (-> (d,)) or a batch (-> (N, d))."""
+    batch, single = as_batch(name, x)
+    z = inference.encode(load(name), batch)
+    return z[0] if single else z
+
+
+def decode(name: str, z: Any) -> np.ndarray:
+    """Images decoded from one code (d,) or a batch (N, d), values in [0, 1]."""
+    codes, single = _as_codes(name, z)
+    out = inference.decode(load(name), codes)
+    return out[0] if single else out
+
+
+def reconstruct(name: str, x: Any) -> np.ndarray:
+    """encode then decode; for a denoising model this is the denoised input."""
+    batch, single = as_batch(name, x)
+    out = inference.reconstruct(load(name), batch)
+    return out[0] if single else out
+
+
+@lru_cache(maxsize=64)
+def _cached_grid(name: str, directory: str, n: int, span: float) -> np.ndarray:
+    grid = inference.decode_grid(load(name), n, span)
+    grid.setflags(write=False)
+    return grid
+
+
+def latent_grid(name: str, n: int = 15, span: float = 2.5) -> np.ndarray:
+    """Decodings of an n x n grid over [-span, span]^2 of a 2-D latent: (n, n, *shape); row 0 is the top (y=+span)."""
+    if load(name).latent_dim != 2:
+        raise ValueError(f"'{name}' does not have a 2-D latent; a grid needs one.")
+    if not (2 <= int(n) <= 60) or not (0 < float(span) <= 1000):
+        raise ValueError("Grid size must be 2-60 and span in (0, 1000].")
+    return _cached_grid(name, str(checkpoints.checkpoint_dir()), int(n), round(float(span), 4))
+
+
+def interpolate(name: str, a: Any, b: Any, steps: int = 8, mode: str = "lerp") -> np.ndarray:
+    """`steps` decodings along the latent path from input a to input b (straight line or slerp)."""
+    import torch
+
+    (xa, _), (xb, _) = as_batch(name, a), as_batch(name, b)
+    if not 2 <= int(steps) <= 64:
+        raise ValueError("Steps must be between 2 and 64.")
+    with torch.inference_mode():
+        return load(name).interpolate(torch.from_numpy(xa[0]), torch.from_numpy(xb[0]), int(steps), mode).numpy()
+
+
+def sample(name: str, n: int = 16, seed: int = 0, cls: int | None = None) -> np.ndarray:
+    """n images decoded from prior draws (VAEs). `cls` is for class-conditional models (GANs, later)."""
+    import torch
+
+    model = load(name)
+    if not hasattr(model, "sample"):
+        raise ValueError(f"'{name}' is not a generative model; sampling needs a VAE or a GAN.")
+    if cls is not None:
+        raise ValueError(f"'{name}' is not class-conditional.")
+    with torch.inference_mode():
+        return model.sample(int(n), torch.Generator().manual_seed(int(seed))).numpy()
+
+
+# --- training and evaluation -----------------------------------------------------------------------------------
+
+def evaluate(name: str, seed: int = EVAL_SEED, model=None) -> dict[str, float]:
+    """Measure a model (the shipped checkpoint unless one is given) on freshly drawn held-out data."""
+    return get_experiment(name).evaluate(model if model is not None else load(name), seed)
+
+
+def _versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    out = {"python": sys.version.split()[0]}
+    for pkg in ("torch", "numpy", "safetensors", "scikit-image", "scipy"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            pass
+    return out
+
+
+def train(name: str, epochs: int | None = None, seed: int | None = None, callbacks: Iterable = (),
+          save: bool = True, command: str | None = None) -> tuple[Any, dict[str, Any]]:
+    """Train experiment `name` from scratch, evaluate it and (if `save`) write its checkpoint and card atomically.
+    Returns (model, card)."""
+    import torch
+
+    from engine.training import Trainer, seed_everything
+
+    exp = get_experiment(name)
+    cfg = exp.train_config
+    cfg = replace(cfg, epochs=epochs if epochs is not None else cfg.epochs, seed=seed if seed is not None else cfg.seed)
+    seed_everything(cfg.seed)
+    model = build_model(exp.family, exp.model_config)
+    t0 = time.time()
+    state = Trainer(model, cfg, callbacks).fit(exp.batches)
+    wall = time.time() - t0
+    for p in model.parameters():
+        p.requires_grad_(False)
+    metrics = exp.evaluate(model, EVAL_SEED)
+    history = state.history[:: max(1, len(state.history) // 200)]
+    card_ = {
+        "experiment": name, "model": exp.family, "model_config": exp.model_config_dict(),
+        "train_config": cfg.__dict__, "seed": cfg.seed, "data_fingerprint": exp.data_fingerprint(),
+        "command": command or f"python -m engine train {name}", "wall_time_s": round(wall, 1),
+        "steps": state.step, "final_loss": round(float(np.mean(state.history[-50:])), 5),
+        "params": sum(p.numel() for p in model.parameters()),
+        "machine": {"platform": platform.platform(), "cpus": torch.get_num_threads(),
+                    "processor": platform.processor() or platform.machine()},
+        "versions": _versions(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "eval_seed": EVAL_SEED, "metrics": metrics,
+        "bars": {str(b): bool(b.holds(metrics)) for b in exp.bars},
+        "loss_history": [round(float(v), 5) for v in history],
+    }
+    if save:
+        card_ = checkpoints.save(name, model, card_, exp.extras(model) if exp.extras else None)
+        clear_cache()
+    return model, card_
+
+
+# --- what the pages show ---------------------------------------------------------------------------------------
+
+@dataclass
+class PointInfo:
+    """A decoded latent point: the picture, the closest training item and how many pixels it differs by."""
+
+    z: np.ndarray
+    image: np.ndarray
+    nearest: str
+    distance: int
+
+
+@dataclass
+class LetterResult:
+    noisy: np.ndarray  # (7, 5) what the network sees
+    output: np.ndarray  # (7, 5) its restoration, 0-1
+    z: np.ndarray  # (2,) where the noisy input lands on the map
+    nearest: str  # the glyph the output is closest to
+    distance: int  # pixels between the binarised output and that glyph
+    nearest_to_noisy: str  # what template matching on the noisy input says (the classical baseline)
+
+
+def render(name: str, x: Any, scale: int = 16) -> Any:
+    """One input or decoding of `name` as a crisp PIL image, `scale` screen pixels per model pixel."""
+    from engine import viz
+
+    batch, _ = as_batch(name, x)
+    exp = get_experiment(name)
+    return viz.pixels(exp.render(batch)[0], scale, grid=exp.render_grid)
+
+
+def render_strip(name: str, xs: Any, scale: int = 8) -> Any:
+    """A row of inputs/decodings as one PIL image (interpolations, galleries)."""
+    from engine import viz
+
+    batch, _ = as_batch(name, xs)
+    return viz.pixels(viz.strip(get_experiment(name).render(batch)), scale)
+
+
+def nearest(name: str, x: Any) -> tuple[int, str]:
+    """The training item closest to image x (after binarising) and the number of pixels between them."""
+    batch, _ = as_batch(name, x)
+    dist, labels = get_experiment(name).nearest(batch)
+    return int(dist[0]), labels[0]
+
+
+def training_points(name: str) -> tuple[np.ndarray, list[str]]:
+    """Latent codes of the training items drawn on the map, with their labels."""
+    return _training_points(name, str(checkpoints.checkpoint_dir()))
+
+
+@lru_cache(maxsize=None)
+def _training_points(name: str, directory: str) -> tuple[np.ndarray, list[str]]:
+    images, labels = get_experiment(name).map_points()
+    return inference.encode(load(name), images), list(labels)
+
+
+def map_span(name: str) -> float:
+    """A span that shows every training point with a margin (for models whose latent is not N(0, I))."""
+    codes, _ = training_points(name)
+    return float(np.ceil(np.abs(codes).max() * 1.15 * 2) / 2)
+
+
+def point_info(name: str, z: Any) -> PointInfo:
+    """Decode one latent point and say which training item it is closest to."""
+    image = decode(name, z)
+    dist, label = nearest(name, image)
+    return PointInfo(np.asarray(z, dtype=np.float32), image, label, dist)
+
+
+def latent_map(name: str, n: int = 20, span: float | None = None, current: Any = None, clicked: Any = None,
+               opacity: float = 0.55):
+    """The plotly map of a 2-D latent: decoded grid underneath, training items as labelled points, the current
+    input (a code) as a star and the last clicked code as a ring. Clicks anywhere are reported as selections."""
+    from engine import viz
+
+    span = map_span(name) if span is None else float(span)
+    grid = latent_grid(name, n, span)
+    pics = get_experiment(name).render(grid.reshape(n * n, *grid.shape[2:]))
+    background = viz.tile(pics.reshape(n, n, *pics.shape[1:]))
+    codes, labels = training_points(name)
+    return viz.latent_map(codes, labels, background, span, n,
+                          None if current is None else np.asarray(current),
+                          None if clicked is None else np.asarray(clicked), opacity=opacity)
+
+
+def grid_image(name: str, n: int = 15, span: float | None = None, scale: int = 4) -> Any:
+    """The decoded latent grid as one picture (thin lines between cells)."""
+    from engine import viz
+
+    span = map_span(name) if span is None else float(span)
+    grid = latent_grid(name, n, span)
+    pics = get_experiment(name).render(grid.reshape(n * n, *grid.shape[2:]))
+    return viz.pixels(viz.tile(pics.reshape(n, n, *pics.shape[1:])), scale)
+
+
+def letter_glyphs() -> dict[str, np.ndarray]:
+    """The font: character -> (7, 5) 0/1 array."""
+    from engine.data import letters
+
+    return {c: letters.glyph(c) for c in letters.CHARS}
+
+
+def noise_kinds() -> dict[str, dict[str, Any]]:
+    """The noise models a page can offer: name -> label, unit, default, max and step of its amount."""
+    from engine.data.noise import NOISES
+
+    return {k: dict(label=v[1], unit=v[2], default=v[3], max=v[4], step=v[5]) for k, v in NOISES.items()}
+
+
+def add_noise(x: Any, kind: str, amount: float, seed: int) -> np.ndarray:
+    """Noise of the given kind and amount, reproducible by seed, on a 0-1 image (or batch)."""
+    from engine.data.noise import add_noise as _add
+
+    return _add(np.asarray(x, dtype=np.float32), kind, amount, int(seed))
+
+
+def denoise_letter(x: Any, kind: str = "none", amount: float = 0.0, seed: int = 0,
+                   name: str = "letters-dae") -> LetterResult:
+    """Add noise to a 7x5 letter, restore it with the DAE, and place the noisy input on the 2-D map."""
+    from engine.data import letters
+
+    clean, _ = as_batch(name, x)
+    noisy = add_noise(clean[0], kind, amount, seed)
+    out = reconstruct(name, noisy)
+    dist, label = nearest(name, out)
+    tmpl, _ = letters.nearest_glyph(noisy)
+    return LetterResult(noisy, out, encode(name, noisy), label, dist, letters.CHARS[int(tmpl[0])])
+
+
+def letter_code(x: Any) -> str:
+    """A 7x5 letter as a short hex string, for URLs."""
+    from engine.data import letters
+
+    return letters.to_code(x)
+
+
+def letter_from_code(code: str) -> np.ndarray:
+    from engine.data import letters
+
+    return letters.from_code(code)
+
+
+def clicked_xy(event: Any) -> np.ndarray | None:
+    """The latent (x, y) a person clicked, from a Streamlit plotly selection event (None if no click)."""
+    from engine import viz
+
+    return viz.clicked_xy(event)
+
+
+def training_image(name: str, label: str) -> np.ndarray:
+    """The training item of `name` with this label (a glyph, a base emoji design)."""
+    images, labels = get_experiment(name).map_points()
+    if label not in labels:
+        raise ValueError(f"'{name}' has no training item {label!r}.")
+    return np.asarray(images[labels.index(label)], dtype=np.float32)

@@ -1,0 +1,90 @@
+"""Figures and images shared by the front ends: pixel-art upscaling, tiled grids, and the 2-D latent map."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+
+CLICK_TRACE = "click-anywhere"  # name of the invisible trace that turns a click anywhere into a selection
+
+
+def gray_ink(x: np.ndarray) -> np.ndarray:
+    """0-1 images (..., H, W), 1 = ink, to uint8 with dark ink on white."""
+    return (255 * (1 - np.clip(x, 0, 1))).round().astype(np.uint8)
+
+
+def pixels(img: np.ndarray, scale: int = 16, grid: bool = False) -> Image.Image:
+    """A uint8 image (H, W) or (H, W, 3) blown up with nearest-neighbour so pixel art stays crisp; `grid` draws a
+    light line around every pixel (and a frame), so a white pixel still reads as a cell."""
+    img = np.asarray(img, dtype=np.uint8)
+    big = np.repeat(np.repeat(img, scale, axis=0), scale, axis=1)
+    if grid and scale >= 4:
+        big = big.copy()
+        line = np.array(200 if big.ndim == 2 else [200] * big.shape[2], dtype=np.uint8)
+        big[::scale] = line
+        big[:, ::scale] = line
+        big = np.pad(big, [(0, 1), (0, 1)] + [(0, 0)] * (big.ndim - 2), constant_values=200)
+    return Image.fromarray(big)
+
+
+def tile(images: np.ndarray, gap: int = 1, gap_value: int = 225) -> np.ndarray:
+    """Tile uint8 images (rows, cols, H, W[, 3]) into one image with `gap`-pixel lines between cells."""
+    rows, cols, h, w = images.shape[:4]
+    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap, *images.shape[4:]), gap_value, np.uint8)
+    for r in range(rows):
+        for c in range(cols):
+            out[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = images[r, c]
+    return out
+
+
+def strip(images: np.ndarray, gap: int = 1) -> np.ndarray:
+    """A row of uint8 images (N, H, W[, 3]) as one image."""
+    return tile(images[None], gap)
+
+
+def latent_map(points: np.ndarray, labels: list[str], background: np.ndarray, span: float, n: int,
+               current: np.ndarray | None = None, clicked: np.ndarray | None = None,
+               click_n: int = 41, point_colors: list[str] | None = None, opacity: float = 0.55) -> go.Figure:
+    """A 2-D latent plane: decodings tiled underneath (an n x n grid over [-span, span]^2, as from
+    `inference.decode_grid`), training items as labelled points, the current input as a star, the last click as a
+    ring, and an invisible grid of `click_n`^2 points so a click anywhere reports a position."""
+    half = span / (n - 1)  # tiles are centred on the grid codes, so the picture reaches half a cell further
+    lo, hi = -span - half, span + half
+    fig = go.Figure()
+    fig.add_layout_image(source=Image.fromarray(background), xref="x", yref="y", x=lo, y=hi, sizex=hi - lo,
+                         sizey=hi - lo, sizing="stretch", layer="below", opacity=opacity)
+    g = np.linspace(lo, hi, click_n)
+    gx, gy = np.meshgrid(g, g)
+    fig.add_trace(go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", name=CLICK_TRACE, showlegend=False,
+                             marker=dict(size=14, opacity=0),
+                             hovertemplate="decode (%{x:.2f}, %{y:.2f})<extra></extra>"))
+    fig.add_trace(go.Scatter(
+        x=points[:, 0], y=points[:, 1], mode="markers+text", text=labels, textposition="top center", name="training",
+        textfont=dict(size=13, color="#1f2a44"), showlegend=False,
+        marker=dict(size=9, color=point_colors or "#2563eb", line=dict(width=1, color="white")),
+        hovertemplate="%{text}: (%{x:.2f}, %{y:.2f})<extra></extra>"))
+    if current is not None:
+        star = dict(symbol="star", size=20, color="#dc2626", line=dict(width=1, color="white"))
+        fig.add_trace(go.Scatter(x=[current[0]], y=[current[1]], mode="markers", name="your input", marker=star,
+                                 hovertemplate="your input (%{x:.2f}, %{y:.2f})<extra></extra>"))
+    if clicked is not None:
+        fig.add_trace(go.Scatter(x=[clicked[0]], y=[clicked[1]], mode="markers", name="clicked point",
+                                 marker=dict(symbol="circle-open", size=18, color="#16a34a", line=dict(width=3)),
+                                 hoverinfo="skip"))
+    axis = dict(range=[lo, hi], showgrid=False, zeroline=False, fixedrange=True, title=None)
+    fig.update_layout(xaxis=axis, yaxis={**axis, "scaleanchor": "x", "scaleratio": 1}, height=560,
+                      margin=dict(l=10, r=10, t=10, b=10), dragmode=False, clickmode="event+select",
+                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), plot_bgcolor="white")
+    return fig
+
+
+def clicked_xy(event) -> np.ndarray | None:
+    """The (x, y) of the last point in a Streamlit plotly selection event, or None if nothing was clicked."""
+    try:
+        pts = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return None
+    if not pts:
+        return None
+    return np.array([pts[-1]["x"], pts[-1]["y"]], dtype=np.float32)

@@ -1,0 +1,53 @@
+"""The command line, run as a user runs it: a subprocess of `python -m engine`."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args, env=None):
+    return subprocess.run([sys.executable, "-m", "engine", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env=env)
+
+
+def test_list_shows_every_experiment_with_status():
+    r = run("list")
+    assert r.returncode == 0, r.stderr
+    for name in ("letters-ae", "letters-dae", "emoji-vae"):
+        line = next(l for l in r.stdout.splitlines() if l.startswith(name))
+        assert " ok " in line and "bars met" in line
+
+
+def test_eval_json_is_one_object_on_the_last_line():
+    r = run("eval", "letters-ae", "--json")
+    assert r.returncode == 0, r.stderr
+    metrics = json.loads(r.stdout.strip().splitlines()[-1])
+    assert metrics["wrong_pixels_total"] == 0
+
+
+def test_unknown_experiment_is_a_message_not_a_traceback():
+    r = run("eval", "nope")
+    assert r.returncode == 2 and "Known experiments" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_missing_checkpoint_is_a_message_not_a_traceback(tmp_path):
+    import os
+
+    r = run("eval", "emoji-vae", env={**os.environ, "AEX_CHECKPOINTS": str(tmp_path)})
+    assert r.returncode == 2 and "python -m engine train emoji-vae" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_train_writes_a_checkpoint_that_eval_reads(tmp_path):
+    import os
+
+    env = {**os.environ, "AEX_CHECKPOINTS": str(tmp_path)}
+    r = run("train", "letters-ae", "--epochs", "1", env=env)
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "letters-ae.safetensors").exists()
+    card = json.loads((tmp_path / "letters-ae.json").read_text())
+    assert card["command"] == "python -m engine train letters-ae --epochs 1"
+    r = run("eval", "letters-ae", "--json", env=env)
+    assert json.loads(r.stdout.splitlines()[-1]).keys() == card["metrics"].keys()
