@@ -300,12 +300,14 @@ def render(name: str, x: Any, scale: int = 16) -> Any:
     return viz.pixels(exp.render(batch)[0], scale, grid=exp.render_grid)
 
 
-def render_strip(name: str, xs: Any, scale: int = 8) -> Any:
-    """A row of inputs/decodings as one PIL image (interpolations, galleries)."""
+def render_strip(name: str, xs: Any, max_width: int = 860, max_scale: int = 8) -> Any:
+    """A row of inputs/decodings as one PIL image (interpolations, galleries), at the largest whole-pixel scale
+    that fits `max_width` screen pixels, so the pixel art stays crisp instead of being resized by the browser."""
     from engine import viz
 
     batch, _ = as_batch(name, xs)
-    return viz.pixels(viz.strip(get_experiment(name).render(batch)), scale)
+    strip = viz.strip(get_experiment(name).render(batch))
+    return viz.pixels(strip, max(1, min(max_scale, max_width // strip.shape[1])))
 
 
 def nearest(name: str, x: Any) -> tuple[int, str]:
@@ -425,3 +427,32 @@ def training_image(name: str, label: str) -> np.ndarray:
     if label not in labels:
         raise ValueError(f"'{name}' has no training item {label!r}.")
     return np.asarray(images[labels.index(label)], dtype=np.float32)
+
+
+@dataclass
+class TrainPreview:
+    metrics: dict[str, float]
+    grid: Any  # PIL image of the decoded latent grid of the freshly trained model
+    history: list[float]
+    seconds: float
+
+
+def train_preview(name: str, epochs: int, seed: int = 0, on_progress=None, every: int = 25,
+                  grid_n: int = 12) -> TrainPreview:
+    """Train `name` from scratch in memory (nothing is saved) and return its metrics and decoded grid.
+    `on_progress(step, total_steps, loss_history)` is called every `every` steps: a page's st.progress and live
+    loss curve hang off it."""
+    from engine import viz
+    from engine.training import FunctionCallback
+
+    if not 1 <= int(epochs) <= 50:
+        raise ValueError("Epochs must be between 1 and 50 here; use `python -m engine train` for longer runs.")
+    cb = [FunctionCallback(lambda s: on_progress(s.step, s.total_steps, s.history), every)] if on_progress else []
+    t0 = time.time()
+    model, card_ = train(name, epochs=int(epochs), seed=int(seed), callbacks=cb, save=False)
+    exp = get_experiment(name)
+    span = 3.3 if getattr(model.cfg, "latent_bound", 0) else 2.5
+    grid = inference.decode_grid(model, grid_n, span)
+    pics = exp.render(grid.reshape(grid_n * grid_n, *grid.shape[2:]))
+    image = viz.pixels(viz.tile(pics.reshape(grid_n, grid_n, *pics.shape[1:])), 3)
+    return TrainPreview(card_["metrics"], image, card_["loss_history"], time.time() - t0)

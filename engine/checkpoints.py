@@ -55,6 +55,7 @@ def _atomic_write(path: Path, write) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes files private (0600); checkpoints are ordinary shared files
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

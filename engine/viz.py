@@ -7,6 +7,8 @@ import plotly.graph_objects as go
 from PIL import Image
 
 CLICK_TRACE = "click-anywhere"  # name of the invisible trace that turns a click anywhere into a selection
+# A click selects a point, and plotly then fades every unselected point; the map's markers must not fade.
+_NO_DIM = dict(selected=dict(marker=dict(opacity=1)), unselected=dict(marker=dict(opacity=1)))
 
 
 def gray_ink(x: np.ndarray) -> np.ndarray:
@@ -57,21 +59,24 @@ def latent_map(points: np.ndarray, labels: list[str], background: np.ndarray, sp
     g = np.linspace(lo, hi, click_n)
     gx, gy = np.meshgrid(g, g)
     fig.add_trace(go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", name=CLICK_TRACE, showlegend=False,
-                             marker=dict(size=14, opacity=0),
+                             marker=dict(size=14, opacity=0), selected=dict(marker=dict(opacity=0)),
                              hovertemplate="decode (%{x:.2f}, %{y:.2f})<extra></extra>"))
     fig.add_trace(go.Scatter(
-        x=points[:, 0], y=points[:, 1], mode="markers+text", text=labels, textposition="top center", name="training",
-        textfont=dict(size=13, color="#1f2a44"), showlegend=False,
-        marker=dict(size=9, color=point_colors or "#2563eb", line=dict(width=1, color="white")),
-        hovertemplate="%{text}: (%{x:.2f}, %{y:.2f})<extra></extra>"))
+        x=points[:, 0], y=points[:, 1], mode="markers", text=labels, name="training", showlegend=False,
+        marker=dict(size=10, color=point_colors or "#2563eb", line=dict(width=1.5, color="white")),
+        hovertemplate="%{text}: (%{x:.2f}, %{y:.2f})<extra></extra>", **_NO_DIM))
+    # Labels as annotations: unlike scatter text they take a background, so they stay legible over the tiles.
+    for (x, y), label in zip(points, labels):
+        fig.add_annotation(x=x, y=y, text=label, showarrow=False, yshift=14, bgcolor="rgba(255,255,255,0.85)",
+                           bordercolor="#2563eb", borderwidth=1, borderpad=1, font=dict(size=12, color="#1e3a8a"))
     if current is not None:
         star = dict(symbol="star", size=20, color="#dc2626", line=dict(width=1, color="white"))
         fig.add_trace(go.Scatter(x=[current[0]], y=[current[1]], mode="markers", name="your input", marker=star,
-                                 hovertemplate="your input (%{x:.2f}, %{y:.2f})<extra></extra>"))
+                                 hovertemplate="your input (%{x:.2f}, %{y:.2f})<extra></extra>", **_NO_DIM))
     if clicked is not None:
         fig.add_trace(go.Scatter(x=[clicked[0]], y=[clicked[1]], mode="markers", name="clicked point",
                                  marker=dict(symbol="circle-open", size=18, color="#16a34a", line=dict(width=3)),
-                                 hoverinfo="skip"))
+                                 hoverinfo="skip", **_NO_DIM))
     axis = dict(range=[lo, hi], showgrid=False, zeroline=False, fixedrange=True, title=None)
     fig.update_layout(xaxis=axis, yaxis={**axis, "scaleanchor": "x", "scaleratio": 1}, height=560,
                       margin=dict(l=10, r=10, t=10, b=10), dragmode=False, clickmode="event+select",

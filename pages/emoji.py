@@ -57,11 +57,11 @@ mode = w4.radio("Path", ["lerp", "slerp"], horizontal=True, key="walk_mode",
                 help="lerp: straight line between the codes; slerp: along a great circle, which keeps the codes' "
                      "length in the range the prior favours.")
 path = api.interpolate(MODEL, api.training_image(MODEL, start), api.training_image(MODEL, end), steps, mode)
-st.image(api.render_strip(MODEL, path, 6), caption=f"{start} → {end}: decodings along the latent path",
+st.image(api.render_strip(MODEL, path), caption=f"{start} → {end}: decodings along the latent path",
          output_format="PNG")
 
 st.subheader("Random faces from the prior")
 seed = st.number_input("Seed", 0, 10_000, 0, key="sample_seed")
-st.image(api.render_strip(MODEL, api.sample(MODEL, 12, seed), 6),
+st.image(api.render_strip(MODEL, api.sample(MODEL, 12, seed)),
          caption="12 draws z ~ N(0, I), decoded: what the VAE generates without being shown anything",
          output_format="PNG")

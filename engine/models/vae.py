@@ -62,4 +62,4 @@ class VAE(Autoencoder):
         kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / len(x)
         loss = rec + self.cfg.beta * kl
         return AEOutput(recon=torch.sigmoid(logits).reshape(x.shape), z=z, loss=loss, mu=mu, logvar=logvar,
-                        parts={"recon": float(rec), "kl": float(kl)})
+                        parts={"recon": float(rec.detach()), "kl": float(kl.detach())})

@@ -78,7 +78,7 @@ def test_letters_map_click_decodes_the_point():
     assert not at.exception
     assert any("Decoded at (0.50, -0.50)" in (c or "") for img in at.get("image") for c in [img.proto.imgs[0].caption])
     assert any("Closest letter" in m.value for m in at.markdown)
-    at.button[-1].click().run()  # "Edit this letter" loads the decoding into the editor
+    at.button(key="edit_clicked").click().run()  # loads the decoding into the editor
     assert not at.exception
     assert np.array_equal(at.session_state["px"], (api.decode("letters-dae", [0.5, -0.5]) > 0.5).astype("float32"))
 
@@ -105,3 +105,14 @@ def test_missing_checkpoints_give_a_message_with_the_command(page, tmp_path, mon
     assert any("python -m engine train" in e.value for e in at.error)
     home = open_page()
     assert any("python -m engine train" in w.value for w in home.warning)
+
+
+def test_letters_train_your_own_runs_and_reports(tmp_path):
+    at = open_page("pages/letters.py")
+    shipped = (api.checkpoints.paths("letters-ae")[0]).read_bytes()
+    at.slider(key="train_epochs").set_value(1).run()
+    at.button(key="train_go").click().run()
+    assert not at.exception
+    assert at.metric[0].label == "Wrong pixels over all 26 glyphs"
+    assert any("Trained in" in c.value for c in at.caption)
+    assert api.checkpoints.paths("letters-ae")[0].read_bytes() == shipped, "the shipped model is untouched"
