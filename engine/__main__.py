@@ -23,7 +23,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from engine import api
+    from engine import api, checkpoints
     from engine.registry import all_experiments
     from engine.training import TqdmCallback
 
@@ -40,7 +40,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
         if args.all:
             command = f"python -m engine train {name}"
         _, card = api.train(name, epochs=args.epochs, seed=args.seed, callbacks=[TqdmCallback()], command=command)
-        print(f"{name}: {card['wall_time_s']} s, {card['steps']} steps, wrote checkpoints/{name}.safetensors")
+        print(f"{name}: {card['wall_time_s']} s, {card['steps']} steps, wrote {checkpoints.paths(name)[0]}")
         for k, v in card["metrics"].items():
             print(f"  {k:28s} {v:g}")
         for bar, ok in card["bars"].items():

@@ -85,6 +85,7 @@ def bench_dae(model, quick: bool = False, seed: int = 7) -> dict:
     methods = {
         "threshold (no denoising)": baselines.threshold,
         "median 3x3": lambda x: baselines.median_filter(x, 3),
+        "despeckle": baselines.despeckle,
         "nearest glyph": lambda x: baselines.nearest_template(x, letters.GLYPHS),
         "letters-dae": lambda x: inference.reconstruct(model, x),
     }
