@@ -95,13 +95,20 @@ def read_card(name: str, directory: Path | None = None) -> dict[str, Any]:
     return card
 
 
-def load(name: str, directory: Path | None = None) -> tuple[torch.nn.Module, dict[str, Any], dict[str, np.ndarray]]:
-    """Verify and load a checkpoint: (model in eval mode, card, extras)."""
+def verified_card(name: str, directory: Path | None = None) -> dict[str, Any]:
+    """The card of `name`, after checking that the weights file matches the SHA-256 it records."""
     card = read_card(name, directory)
     weights_path, _ = paths(name, directory)
     if sha256_file(weights_path) != card["sha256"]:
         raise CheckpointError(f"The weights file {weights_path.name} does not match the SHA-256 in its card "
                               f"(corrupt or replaced). {rebuild_hint(name)}")
+    return card
+
+
+def load(name: str, directory: Path | None = None) -> tuple[torch.nn.Module, dict[str, Any], dict[str, np.ndarray]]:
+    """Verify and load a checkpoint: (model in eval mode, card, extras)."""
+    card = verified_card(name, directory)
+    weights_path, _ = paths(name, directory)
     try:
         tensors = load_file(weights_path)
         model = build_model(card["model"], card["model_config"])

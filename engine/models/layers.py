@@ -35,8 +35,11 @@ def mlp(sizes: list[int], act: type[nn.Module] = nn.SiLU, last_act: bool = False
 class Autoencoder(nn.Module):
     """Base of every autoencoder family: subclasses define `encode` (x -> z) and `decode_logits` (z -> logits)."""
 
-    input_shape: tuple[int, ...]
-    latent_dim: int
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        self.input_shape, self.latent_dim = tuple(cfg.input_shape), cfg.latent_dim
+        self.n_in = math.prod(self.input_shape)  # pixels per input, the width of the first and last layer
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
@@ -33,12 +32,9 @@ class MLPAutoencoder(Autoencoder):
     Config = MLPAEConfig
 
     def __init__(self, cfg: MLPAEConfig):
-        super().__init__()
-        self.cfg = cfg
-        self.input_shape, self.latent_dim = cfg.input_shape, cfg.latent_dim
-        n = math.prod(cfg.input_shape)
-        self.encoder = mlp([n, *cfg.hidden, cfg.latent_dim])
-        self.decoder = mlp([cfg.latent_dim, *reversed(cfg.hidden), n])
+        super().__init__(cfg)
+        self.encoder = mlp([self.n_in, *cfg.hidden, cfg.latent_dim])
+        self.decoder = mlp([cfg.latent_dim, *reversed(cfg.hidden), self.n_in])
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         z = self.encoder(self.flat(x))

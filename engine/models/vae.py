@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
@@ -29,13 +28,10 @@ class VAE(Autoencoder):
     Config = VAEConfig
 
     def __init__(self, cfg: VAEConfig):
-        super().__init__()
-        self.cfg = cfg
-        self.input_shape, self.latent_dim = cfg.input_shape, cfg.latent_dim
-        n = math.prod(cfg.input_shape)
-        self.body = mlp([n, *cfg.hidden], last_act=True)
+        super().__init__(cfg)
+        self.body = mlp([self.n_in, *cfg.hidden], last_act=True)
         self.to_stats = nn.Linear(cfg.hidden[-1], 2 * cfg.latent_dim)
-        self.decoder = mlp([cfg.latent_dim, *reversed(cfg.hidden), n])
+        self.decoder = mlp([cfg.latent_dim, *reversed(cfg.hidden), self.n_in])
 
     def stats(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mu, logvar = self.to_stats(self.body(self.flat(x))).chunk(2, dim=1)

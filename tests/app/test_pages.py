@@ -107,6 +107,22 @@ def test_missing_checkpoints_give_a_message_with_the_command(page, tmp_path, mon
     assert any("python -m engine train" in w.value for w in home.warning)
 
 
+def test_a_corrupt_checkpoint_breaks_only_its_own_page(tmp_path, monkeypatch):
+    import shutil
+
+    for f in api.checkpoints.checkpoint_dir().iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    weights = tmp_path / "emoji-vae.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-64])  # truncated, as by an interrupted copy
+    monkeypatch.setenv("AEX_CHECKPOINTS", str(tmp_path))
+    emoji_page = open_page("pages/emoji.py")
+    assert any("SHA-256" in e.value and "python -m engine train emoji-vae" in e.value for e in emoji_page.error)
+    letters_page = open_page("pages/letters.py")
+    assert not letters_page.error and any("restored exactly" in m.value for m in letters_page.markdown)
+    sidebar = " ".join(m.value for m in open_page().sidebar.markdown)
+    assert "🔴 `emoji-vae` — corrupt" in sidebar and "🟢 `letters-dae`" in sidebar
+
+
 def test_letters_train_your_own_runs_and_reports(tmp_path):
     at = open_page("pages/letters.py")
     shipped = (api.checkpoints.paths("letters-ae")[0]).read_bytes()

@@ -104,6 +104,19 @@ def shot(page, name):
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
+def visit(page, url, marker):
+    """Open a page and wait until `marker` text is shown and the script run is over."""
+    page.goto(url)
+    page.get_by_text(marker).first.wait_for(timeout=30_000)
+    settle(page)
+
+
+def finish(page, name):
+    settle(page)
+    no_errors(page)
+    shot(page, name)
+
+
 def click_map(page, fx, fy):
     """Click the plotly map at a fraction (fx, fy) of its plotting area."""
     area = page.locator('[data-testid="stPlotlyChart"] .nsewdrag').first
@@ -114,19 +127,14 @@ def click_map(page, fx, fy):
 
 
 def test_home(page, app_url):
-    page.goto(app_url)
-    page.get_by_role("heading", name="Latent Explorer").wait_for(timeout=30_000)
-    settle(page)
-    assert page.get_by_text("Open the letters lab").is_visible()
+    visit(page, app_url, "Open the letters lab")
+    assert page.get_by_role("heading", name="Latent Explorer").is_visible()
     assert page.locator('[data-testid="stImage"]').count() >= 2
-    no_errors(page)
-    shot(page, "home")
+    finish(page, "home")
 
 
 def test_letters_toggle_pixel_and_click_map(page, app_url):
-    page.goto(f"{app_url}/letters?glyph=a&noise=salt_pepper&amount=0.1&seed=0")
-    page.get_by_text("The 2-D latent map").wait_for(timeout=30_000)
-    settle(page)
+    visit(page, f"{app_url}/letters?glyph=a&noise=salt_pepper&amount=0.1&seed=0", "The 2-D latent map")
     assert "px=" in page.url
     before = page.url
     page.locator(".st-key-px_0_0 button").click()  # toggle the top-left pixel of the editor
@@ -135,18 +143,12 @@ def test_letters_toggle_pixel_and_click_map(page, app_url):
     assert "px=000e0be2f" not in page.url and "px=" in page.url
     click_map(page, 0.2, 0.2)
     page.get_by_text("Decoded at").wait_for(timeout=15_000)
-    settle(page)
     assert page.get_by_text("Closest letter").is_visible()
-    no_errors(page)
-    shot(page, "letters")
+    finish(page, "letters")
 
 
 def test_emoji_click_a_cell(page, app_url):
-    page.goto(f"{app_url}/emoji")
-    page.get_by_text("Walk between two faces").wait_for(timeout=30_000)
-    settle(page)
+    visit(page, f"{app_url}/emoji", "Walk between two faces")
     click_map(page, 0.7, 0.3)
     page.get_by_text("Nearest training face").wait_for(timeout=15_000)
-    settle(page)
-    no_errors(page)
-    shot(page, "emoji")
+    finish(page, "emoji")
