@@ -1,4 +1,9 @@
-"""Streamlit entry: page config, navigation over pages/, and a sidebar with the shipped models' status."""
+"""Streamlit entry: page config, navigation over app_pages/, and a sidebar with the shipped models' status.
+
+The page files live in app_pages/, not pages/: Streamlit treats a folder named pages/ beside the entry script as a
+legacy multipage app until some session has run this file, so a shared link such as /letters opened first on a
+fresh server would run the page alone, without this navigation and sidebar.
+"""
 
 import streamlit as st
 
@@ -7,9 +12,9 @@ from engine import api
 st.set_page_config(page_title="Latent Explorer", page_icon="🧭", layout="wide")
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("pages/letters.py", title="Letters: denoising in 2-D", icon="🔤", url_path="letters"),
-    st.Page("pages/emoji.py", title="Emoji: a VAE that invents faces", icon="🙂", url_path="emoji"),
+    st.Page("app_pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("app_pages/letters.py", title="Letters: denoising in 2-D", icon="🔤", url_path="letters"),
+    st.Page("app_pages/emoji.py", title="Emoji: a VAE that invents faces", icon="🙂", url_path="emoji"),
 ]
 nav = st.navigation(PAGES)
 

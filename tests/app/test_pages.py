@@ -42,7 +42,7 @@ def test_home_has_a_card_per_lab_and_model_status():
 
 
 def test_letters_editor_noise_and_url_state():
-    at = open_page("pages/letters.py")
+    at = open_page("app_pages/letters.py")
     assert "restored exactly" in at.markdown[-1].value or any("restored exactly" in m.value for m in at.markdown)
     px0 = at.session_state["px"].copy()
     at.button(key="px_0_0").click().run()  # toggle the top-left pixel
@@ -63,16 +63,16 @@ def test_letters_editor_noise_and_url_state():
 def test_letters_url_reproduces_the_view():
     glyph = api.letter_glyphs()["q"].copy()
     glyph[0, 0] = 1
-    at = open_page("pages/letters.py", {"glyph": "q", "px": api.letter_code(glyph), "noise": "bit_flips",
+    at = open_page("app_pages/letters.py", {"glyph": "q", "px": api.letter_code(glyph), "noise": "bit_flips",
                                         "amount": "2", "seed": "9"})
     assert np.array_equal(at.session_state["px"], glyph)
     assert at.session_state["noise"] == "bit_flips" and at.session_state["seed"] == 9
     # and garbage in the URL falls back to defaults instead of failing
-    open_page("pages/letters.py", {"glyph": "??", "px": "xyz", "noise": "pink", "amount": "lots"})
+    open_page("app_pages/letters.py", {"glyph": "??", "px": "xyz", "noise": "pink", "amount": "lots"})
 
 
 def test_letters_map_click_decodes_the_point():
-    at = open_page("pages/letters.py")
+    at = open_page("app_pages/letters.py")
     at.session_state["map"] = {"selection": {"points": [{"x": 0.5, "y": -0.5}]}}
     at.run()
     assert not at.exception
@@ -84,7 +84,7 @@ def test_letters_map_click_decodes_the_point():
 
 
 def test_emoji_sliders_click_walk_and_samples():
-    at = open_page("pages/emoji.py")
+    at = open_page("app_pages/emoji.py")
     at.slider(key="grid_n").set_value(9).run()
     at.slider(key="span").set_value(3.0).run()
     at.session_state["emoji_map"] = {"selection": {"points": [{"x": 2.9, "y": -2.9}]}}
@@ -98,7 +98,7 @@ def test_emoji_sliders_click_walk_and_samples():
     assert not at.exception
 
 
-@pytest.mark.parametrize("page", ["pages/letters.py", "pages/emoji.py"])
+@pytest.mark.parametrize("page", ["app_pages/letters.py", "app_pages/emoji.py"])
 def test_missing_checkpoints_give_a_message_with_the_command(page, tmp_path, monkeypatch):
     monkeypatch.setenv("AEX_CHECKPOINTS", str(tmp_path))
     at = open_page(page)
@@ -115,16 +115,16 @@ def test_a_corrupt_checkpoint_breaks_only_its_own_page(tmp_path, monkeypatch):
     weights = tmp_path / "emoji-vae.safetensors"
     weights.write_bytes(weights.read_bytes()[:-64])  # truncated, as by an interrupted copy
     monkeypatch.setenv("AEX_CHECKPOINTS", str(tmp_path))
-    emoji_page = open_page("pages/emoji.py")
+    emoji_page = open_page("app_pages/emoji.py")
     assert any("SHA-256" in e.value and "python -m engine train emoji-vae" in e.value for e in emoji_page.error)
-    letters_page = open_page("pages/letters.py")
+    letters_page = open_page("app_pages/letters.py")
     assert not letters_page.error and any("restored exactly" in m.value for m in letters_page.markdown)
     sidebar = " ".join(m.value for m in open_page().sidebar.markdown)
     assert "🔴 `emoji-vae` — corrupt" in sidebar and "🟢 `letters-dae`" in sidebar
 
 
 def test_letters_train_your_own_runs_and_reports(tmp_path):
-    at = open_page("pages/letters.py")
+    at = open_page("app_pages/letters.py")
     shipped = (api.checkpoints.paths("letters-ae")[0]).read_bytes()
     at.slider(key="train_epochs").set_value(1).run()
     at.button(key="train_go").click().run()

@@ -126,6 +126,16 @@ def click_map(page, fx, fy):
     page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
 
 
+def test_a_deep_link_on_a_fresh_server_gets_the_whole_app(page, app_url):
+    """The first request this server sees is a shared link to a lab: it must still get the app's navigation and
+    sidebar (a folder named pages/ would make Streamlit run the page alone)."""
+    visit(page, f"{app_url}/emoji", "Walk between two faces")
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    assert sidebar.get_by_text("Shipped models").is_visible()
+    assert sidebar.get_by_text("Letters: denoising in 2-D").is_visible()
+    no_errors(page)
+
+
 def test_home(page, app_url):
     visit(page, app_url, "Open the letters lab")
     assert page.get_by_role("heading", name="Latent Explorer").is_visible()

@@ -11,10 +11,10 @@ st.markdown(
 )
 
 LABS = [
-    ("letters", "pages/letters.py", "letters-dae", "🔤 Letters",
+    ("letters", "app_pages/letters.py", "letters-dae", "🔤 Letters",
      "Draw a 5×7 letter, add noise, and watch a denoising autoencoder restore it — and see where your scribble "
      "lands on a 2-D map of the alphabet. Teaches: bottlenecks, denoising, decision regions."),
-    ("emoji", "pages/emoji.py", "emoji-vae", "🙂 Emoji",
+    ("emoji", "app_pages/emoji.py", "emoji-vae", "🙂 Emoji",
      "Slide through the 2-D latent plane of a VAE trained on 24 pixel faces, and find the faces it invented. "
      "Teaches: generative decoders, interpolation, novelty vs. memorisation."),
 ]
