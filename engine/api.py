@@ -239,6 +239,8 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
     from engine.training import Trainer, seed_everything
 
     exp = get_experiment(name)
+    if epochs is not None and epochs < 1:
+        raise ValueError(f"--epochs must be at least 1 (got {epochs}).")
     cfg = exp.train_config
     cfg = replace(cfg, epochs=epochs if epochs is not None else cfg.epochs, seed=seed if seed is not None else cfg.seed)
     seed_everything(cfg.seed)

@@ -33,6 +33,16 @@ def test_unknown_experiment_is_a_message_not_a_traceback():
     assert r.returncode == 2 and "Known experiments" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_bad_epochs_and_names_are_messages(tmp_path):
+    import os
+
+    env = {**os.environ, "AEX_CHECKPOINTS": str(tmp_path)}
+    r = run("train", "letters-ae", "--epochs", "0", env=env)
+    assert r.returncode == 2 and "at least 1" in r.stderr and not list(tmp_path.iterdir())
+    r = run("bench", "nonsense", "--no-save")
+    assert r.returncode == 2 and "No experiment or lab matches" in r.stderr
+
+
 def test_missing_checkpoint_is_a_message_not_a_traceback(tmp_path):
     import os
 
