@@ -57,7 +57,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from engine.registry import get_experiment
 
     exp = get_experiment(args.name)
-    metrics = api.evaluate(args.name, seed=args.seed)
+    metrics = api.evaluate(args.name, seed=api.EVAL_SEED if args.seed is None else args.seed)
     if not args.json:
         for k, v in metrics.items():
             print(f"{k:28s} {v:g}")
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     e = sub.add_parser("eval", help="measure the shipped checkpoint afresh on held-out data")
     e.add_argument("name")
     e.add_argument("--json", action="store_true", help="print only one JSON object (metric -> number)")
-    e.add_argument("--seed", type=int, default=1234, help="noise seed of the held-out draws")
+    e.add_argument("--seed", type=int, help="noise seed of the held-out draws (default: the cards' seed, 1234)")
     e.set_defaults(fn=_cmd_eval)
     b = sub.add_parser("bench", help="quality and speed against baselines, measured in the same run")
     b.add_argument("name", nargs="?", help="an experiment or a lab (default: all)")

@@ -7,25 +7,20 @@ mutated. Bad input raises ValueError with a message a person can act on.
 from __future__ import annotations
 
 import io
-import platform
-import sys
 import threading
-import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
 from engine import checkpoints, inference
 from engine.checkpoints import CheckpointError
-from engine.registry import all_experiments, build_model, get_experiment
+from engine.registry import all_experiments, get_experiment
 
-EVAL_SEED = 1234  # noise seed of `eval` and of the metrics in the cards; tests draw with other seeds
-
-__all__ = ["CheckpointError", "ExperimentInfo", "list_experiments", "load", "card", "encode", "decode",
-           "reconstruct", "latent_grid", "interpolate", "sample", "evaluate", "train"]
+# Training and evaluation live in engine.runs; they are part of this facade.
+from engine.runs import EVAL_SEED, TrainPreview, evaluate, train, train_preview  # noqa: E402, F401
 
 
 # --- experiments and models ------------------------------------------------------------------------------------
@@ -54,7 +49,7 @@ def list_experiments() -> list[ExperimentInfo]:
             info.metrics, info.bars = c.get("metrics", {}), c.get("bars", {})
             info.headline_value = info.metrics.get(exp.headline)
         except CheckpointError as e:
-            info.status = "missing" if "No trained model" in str(e) else "corrupt"
+            info.status = "missing" if isinstance(e, checkpoints.CheckpointMissing) else "corrupt"
             info.message = str(e)
         infos.append(info)
     return infos
@@ -209,66 +204,6 @@ def sample(name: str, n: int = 16, seed: int = 0, cls: int | None = None) -> np.
         raise ValueError(f"'{name}' is not class-conditional.")
     with torch.inference_mode():
         return model.sample(int(n), torch.Generator().manual_seed(int(seed))).numpy()
-
-
-# --- training and evaluation -----------------------------------------------------------------------------------
-
-def evaluate(name: str, seed: int = EVAL_SEED, model=None) -> dict[str, float]:
-    """Measure a model (the shipped checkpoint unless one is given) on freshly drawn held-out data."""
-    return get_experiment(name).evaluate(model if model is not None else load(name), seed)
-
-
-def _versions() -> dict[str, str]:
-    import importlib.metadata as md
-
-    out = {"python": sys.version.split()[0]}
-    for pkg in ("torch", "numpy", "safetensors", "scikit-image", "scipy"):
-        try:
-            out[pkg] = md.version(pkg)
-        except md.PackageNotFoundError:
-            pass
-    return out
-
-
-def train(name: str, epochs: int | None = None, seed: int | None = None, callbacks: Iterable = (),
-          save: bool = True, command: str | None = None) -> tuple[Any, dict[str, Any]]:
-    """Train experiment `name` from scratch, evaluate it and (if `save`) write its checkpoint and card atomically.
-    Returns (model, card)."""
-    import torch
-
-    from engine.training import Trainer, seed_everything
-
-    exp = get_experiment(name)
-    if epochs is not None and epochs < 1:
-        raise ValueError(f"--epochs must be at least 1 (got {epochs}).")
-    cfg = exp.train_config
-    cfg = replace(cfg, epochs=epochs if epochs is not None else cfg.epochs, seed=seed if seed is not None else cfg.seed)
-    seed_everything(cfg.seed)
-    model = build_model(exp.family, exp.model_config)
-    t0 = time.time()
-    state = Trainer(model, cfg, callbacks).fit(exp.batches)
-    wall = time.time() - t0
-    for p in model.parameters():
-        p.requires_grad_(False)
-    metrics = exp.evaluate(model, EVAL_SEED)
-    history = state.history[:: max(1, len(state.history) // 200)]
-    card_ = {
-        "experiment": name, "model": exp.family, "model_config": exp.model_config_dict(),
-        "train_config": cfg.__dict__, "seed": cfg.seed, "data_fingerprint": exp.data_fingerprint(),
-        "command": command or f"python -m engine train {name}", "wall_time_s": round(wall, 1),
-        "steps": state.step, "final_loss": round(float(np.mean(state.history[-50:])), 5),
-        "params": sum(p.numel() for p in model.parameters()),
-        "machine": {"platform": platform.platform(), "cpus": torch.get_num_threads(),
-                    "processor": platform.processor() or platform.machine()},
-        "versions": _versions(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "eval_seed": EVAL_SEED, "metrics": metrics,
-        "bars": {str(b): bool(b.holds(metrics)) for b in exp.bars},
-        "loss_history": [round(float(v), 5) for v in history],
-    }
-    if save:
-        card_ = checkpoints.save(name, model, card_, exp.extras(model) if exp.extras else None)
-        clear_cache()
-    return model, card_
 
 
 # --- what the pages show ---------------------------------------------------------------------------------------
@@ -429,32 +364,3 @@ def training_image(name: str, label: str) -> np.ndarray:
     if label not in labels:
         raise ValueError(f"'{name}' has no training item {label!r}.")
     return np.asarray(images[labels.index(label)], dtype=np.float32)
-
-
-@dataclass
-class TrainPreview:
-    metrics: dict[str, float]
-    grid: Any  # PIL image of the decoded latent grid of the freshly trained model
-    history: list[float]
-    seconds: float
-
-
-def train_preview(name: str, epochs: int, seed: int = 0, on_progress=None, every: int = 25,
-                  grid_n: int = 12) -> TrainPreview:
-    """Train `name` from scratch in memory (nothing is saved) and return its metrics and decoded grid.
-    `on_progress(step, total_steps, loss_history)` is called every `every` steps: a page's st.progress and live
-    loss curve hang off it."""
-    from engine import viz
-    from engine.training import FunctionCallback
-
-    if not 1 <= int(epochs) <= 50:
-        raise ValueError("Epochs must be between 1 and 50 here; use `python -m engine train` for longer runs.")
-    cb = [FunctionCallback(lambda s: on_progress(s.step, s.total_steps, s.history), every)] if on_progress else []
-    t0 = time.time()
-    model, card_ = train(name, epochs=int(epochs), seed=int(seed), callbacks=cb, save=False)
-    exp = get_experiment(name)
-    span = 3.3 if getattr(model.cfg, "latent_bound", 0) else 2.5
-    grid = inference.decode_grid(model, grid_n, span)
-    pics = exp.render(grid.reshape(grid_n * grid_n, *grid.shape[2:]))
-    image = viz.pixels(viz.tile(pics.reshape(grid_n, grid_n, *pics.shape[1:])), 3)
-    return TrainPreview(card_["metrics"], image, card_["loss_history"], time.time() - t0)

@@ -27,6 +27,10 @@ class CheckpointError(ValueError):
     """A checkpoint is missing, corrupt or does not match its card; the message says how to rebuild it."""
 
 
+class CheckpointMissing(CheckpointError):
+    """No checkpoint has been trained for this experiment (as opposed to a damaged one)."""
+
+
 def checkpoint_dir() -> Path:
     """Where checkpoints live: $AEX_CHECKPOINTS if set, else the repository's checkpoints/ folder."""
     return Path(os.environ.get("AEX_CHECKPOINTS", _REPO_CHECKPOINTS))
@@ -85,7 +89,7 @@ def read_card(name: str, directory: Path | None = None) -> dict[str, Any]:
     """The model card of `name`; raises CheckpointError if it is missing or not valid JSON."""
     weights_path, card_path = paths(name, directory)
     if not card_path.exists() or not weights_path.exists():
-        raise CheckpointError(f"No trained model for '{name}' (expected {weights_path.name} and {card_path.name} "
+        raise CheckpointMissing(f"No trained model for '{name}' (expected {weights_path.name} and {card_path.name} "
                               f"in {card_path.parent}). {rebuild_hint(name)}")
     try:
         card = json.loads(card_path.read_text())

@@ -85,3 +85,13 @@ def test_latent_map_figure_has_background_points_and_click_layer():
     assert len(fig.layout.images) == 1 and list(fig.data[1].text) == list(api.letter_glyphs())
     assert api.clicked_xy({"selection": {"points": [{"x": 0.5, "y": -1.0}]}}).tolist() == [0.5, -1.0]
     assert api.clicked_xy({"selection": {"points": []}}) is None and api.clicked_xy(None) is None
+
+
+def test_import_engine_is_cheap_and_reexports_the_api():
+    import subprocess
+    import sys
+
+    code = ("import sys, engine; assert 'torch' not in sys.modules and 'plotly' not in sys.modules; "
+            "assert engine.load('letters-dae') is engine.api.load('letters-dae'); print('ok')")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip() == "ok", r.stderr

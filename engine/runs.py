@@ -1,0 +1,112 @@
+"""Training and evaluation runs: train an experiment from scratch, measure it, write its checkpoint and card.
+
+The facade (`engine.api`) re-exports these; the CLI and the pages call them through it.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import time
+from dataclasses import dataclass, replace
+from typing import Any, Iterable
+
+import numpy as np
+
+from engine import checkpoints, inference
+from engine.registry import build_model, get_experiment
+
+EVAL_SEED = 1234  # noise seed of `eval` and of the metrics in the cards; tests draw with other seeds
+
+
+def evaluate(name: str, seed: int = EVAL_SEED, model=None) -> dict[str, float]:
+    """Measure a model (the shipped checkpoint unless one is given) on freshly drawn held-out data."""
+    if model is None:
+        from engine.api import load  # the facade's cached, verified copy
+
+        model = load(name)
+    return get_experiment(name).evaluate(model, seed)
+
+
+def _versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    out = {"python": sys.version.split()[0]}
+    for pkg in ("torch", "numpy", "safetensors", "scikit-image", "scipy"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:
+            pass
+    return out
+
+
+def train(name: str, epochs: int | None = None, seed: int | None = None, callbacks: Iterable = (),
+          save: bool = True, command: str | None = None) -> tuple[Any, dict[str, Any]]:
+    """Train experiment `name` from scratch, evaluate it and (if `save`) write its checkpoint and card atomically.
+    Returns (model, card)."""
+    import torch
+
+    from engine.training import Trainer, seed_everything
+
+    exp = get_experiment(name)
+    if epochs is not None and epochs < 1:
+        raise ValueError(f"--epochs must be at least 1 (got {epochs}).")
+    cfg = exp.train_config
+    cfg = replace(cfg, epochs=epochs if epochs is not None else cfg.epochs, seed=seed if seed is not None else cfg.seed)
+    seed_everything(cfg.seed)
+    model = build_model(exp.family, exp.model_config)
+    t0 = time.time()
+    state = Trainer(model, cfg, callbacks).fit(exp.batches)
+    wall = time.time() - t0
+    for p in model.parameters():
+        p.requires_grad_(False)
+    metrics = exp.evaluate(model, EVAL_SEED)
+    history = state.history[:: max(1, len(state.history) // 200)]
+    card_ = {
+        "experiment": name, "model": exp.family, "model_config": exp.model_config_dict(),
+        "train_config": cfg.__dict__, "seed": cfg.seed, "data_fingerprint": exp.data_fingerprint(),
+        "command": command or f"python -m engine train {name}", "wall_time_s": round(wall, 1),
+        "steps": state.step, "final_loss": round(float(np.mean(state.history[-50:])), 5),
+        "params": sum(p.numel() for p in model.parameters()),
+        "machine": {"platform": platform.platform(), "cpus": torch.get_num_threads(),
+                    "processor": platform.processor() or platform.machine()},
+        "versions": _versions(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "eval_seed": EVAL_SEED, "metrics": metrics,
+        "bars": {str(b): bool(b.holds(metrics)) for b in exp.bars},
+        "loss_history": [round(float(v), 5) for v in history],
+    }
+    if save:
+        card_ = checkpoints.save(name, model, card_, exp.extras(model) if exp.extras else None)
+        from engine.api import clear_cache
+
+        clear_cache()  # the next load reads the new checkpoint
+    return model, card_
+
+
+@dataclass
+class TrainPreview:
+    metrics: dict[str, float]
+    grid: Any  # PIL image of the decoded latent grid of the freshly trained model
+    history: list[float]
+    seconds: float
+
+
+def train_preview(name: str, epochs: int, seed: int = 0, on_progress=None, every: int = 25,
+                  grid_n: int = 12) -> TrainPreview:
+    """Train `name` from scratch in memory (nothing is saved) and return its metrics and decoded grid.
+    `on_progress(step, total_steps, loss_history)` is called every `every` steps: a page's st.progress and live
+    loss curve hang off it."""
+    from engine import viz
+    from engine.training import FunctionCallback
+
+    if not 1 <= int(epochs) <= 50:
+        raise ValueError("Epochs must be between 1 and 50 here; use `python -m engine train` for longer runs.")
+    cb = [FunctionCallback(lambda s: on_progress(s.step, s.total_steps, s.history), every)] if on_progress else []
+    t0 = time.time()
+    model, card_ = train(name, epochs=int(epochs), seed=int(seed), callbacks=cb, save=False)
+    exp = get_experiment(name)
+    span = 3.3 if getattr(model.cfg, "latent_bound", 0) else 2.5
+    grid = inference.decode_grid(model, grid_n, span)
+    pics = exp.render(grid.reshape(grid_n * grid_n, *grid.shape[2:]))
+    image = viz.pixels(viz.tile(pics.reshape(grid_n, grid_n, *pics.shape[1:])), 3)
+    return TrainPreview(card_["metrics"], image, card_["loss_history"], time.time() - t0)
