@@ -17,21 +17,28 @@ MODELS = {"letters-dae": "denoising AE (trained on noisy letters)", "letters-ae"
 S = st.session_state
 
 
+def _number(key: str, default: float, lo: float, hi: float) -> float:
+    """A number from the URL, clamped to [lo, hi]; the default if it is missing or not a finite number."""
+    try:
+        value = float(st.query_params.get(key, default))
+    except ValueError:
+        return default
+    return min(max(value, lo), hi) if value == value and abs(value) != float("inf") else default
+
+
 def _from_url() -> None:
     """First run of a session: take the state from the URL, falling back to defaults on anything malformed."""
     q = st.query_params
-    S.glyph = q.get("glyph", "a") if q.get("glyph", "a") in GLYPHS else "a"
+    S.glyph = q.get("glyph") if q.get("glyph") in GLYPHS else "a"
     try:
         S.px = api.letter_from_code(q["px"]) if "px" in q else GLYPHS[S.glyph].copy()
     except ValueError:
         S.px = GLYPHS[S.glyph].copy()
         st.toast("The pixel code in the URL was not valid; starting from the glyph.")
-    S.noise = q.get("noise", "salt_pepper") if q.get("noise") in NOISES or "noise" not in q else "salt_pepper"
-    try:
-        S.amount = min(float(q.get("amount", NOISES[S.noise]["default"])), float(NOISES[S.noise]["max"]))
-        S.seed = int(q.get("seed", 0))
-    except ValueError:
-        S.amount, S.seed = float(NOISES[S.noise]["default"]), 0
+    S.noise = q.get("noise") if q.get("noise") in NOISES else "salt_pepper"
+    spec = NOISES[S.noise]
+    S.amount = _number("amount", float(spec["default"]), 0.0, float(spec["max"]))
+    S.seed = int(_number("seed", 0, 0, 2**31 - 1))
     S.model = q.get("model") if q.get("model") in MODELS else "letters-dae"
     S.clicked = None
 

@@ -67,8 +67,13 @@ def test_letters_url_reproduces_the_view():
                                         "amount": "2", "seed": "9"})
     assert np.array_equal(at.session_state["px"], glyph)
     assert at.session_state["noise"] == "bit_flips" and at.session_state["seed"] == 9
-    # and garbage in the URL falls back to defaults instead of failing
-    open_page("app_pages/letters.py", {"glyph": "??", "px": "xyz", "noise": "pink", "amount": "lots"})
+    # and garbage in the URL falls back to defaults (or is clamped) instead of failing
+    for bad in ({"glyph": "??", "px": "xyz", "noise": "pink", "amount": "lots"},
+                {"noise": "gaussian", "amount": "nan", "seed": "-5"},
+                {"noise": "bit_flips", "amount": "1e9", "seed": "inf"}):
+        at = open_page("app_pages/letters.py", bad)
+        assert 0 <= at.session_state["amount"] <= api.noise_kinds()[at.session_state["noise"]]["max"]
+        assert at.session_state["seed"] >= 0
 
 
 def test_letters_map_click_decodes_the_point():
