@@ -55,8 +55,8 @@ def page_call_timings(exp: Experiment, repeats: int) -> dict[str, float]:
     if hasattr(model, "sample"):
         calls["sample(12)"] = (lambda: api.sample(name, 12, 0), None)
         calls["interpolate(9) + strip"] = (lambda: api.render_strip(name, api.interpolate(name, x, x, 9)), None)
-    if exp.lab == "letters":
-        calls["denoise_letter"] = (lambda: api.denoise_letter(x, "salt_pepper", 0.1, 0, name=name), None)
+    for label, fn in (exp.page_calls() if exp.page_calls else {}).items():
+        calls[label] = (fn, None)
     return {k: _median_ms(fn, repeats, setup) for k, (fn, setup) in calls.items()}
 
 

@@ -84,6 +84,8 @@ class Experiment:
     render_grid: bool = False  # draw pixel cells when showing single items (tiny glyphs)
     map_points: Callable[[], tuple[Any, list[str]]] | None = None
     nearest: Callable[[Any], tuple[Any, list[str]]] | None = None
+    # Lab-specific calls its page makes, {label: zero-argument callable}, timed by `bench` beside the generic ones.
+    page_calls: Callable[[], dict[str, Callable[[], Any]]] | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
 
     def model_config_dict(self) -> dict[str, Any]:

@@ -112,6 +112,15 @@ def nearest(images: np.ndarray) -> tuple[np.ndarray, list[str]]:
     return dist.round().astype(int), [letters.CHARS[i] for i in idx]
 
 
+def _page_calls(name: str):
+    def calls():
+        from engine import api
+
+        return {"denoise_letter": lambda: api.denoise_letter(letters.GLYPHS[0], "salt_pepper", 0.1, 0, name=name)}
+
+    return calls
+
+
 def _common(**kw) -> dict:
     return dict(lab="letters", family="mlp-ae", data_fingerprint=letters.fingerprint, input_shape=SHAPE,
                 render=gray_ink, render_grid=True, map_points=lambda: (letters.GLYPHS, list(letters.CHARS)),
@@ -120,6 +129,7 @@ def _common(**kw) -> dict:
 
 register_experiment(Experiment(
     name="letters-ae",
+    page_calls=_page_calls("letters-ae"),
     title="Letters autoencoder",
     description="MLP autoencoder that squeezes 26 5x7 glyphs through a 2-D code and redraws them exactly.",
     model_config=MLPAEConfig(input_shape=SHAPE, hidden=(256, 128), latent_dim=2, latent_bound=3.0, latent_noise=0.1),
@@ -133,6 +143,7 @@ register_experiment(Experiment(
 
 register_experiment(Experiment(
     name="letters-dae",
+    page_calls=_page_calls("letters-dae"),
     title="Letters denoising autoencoder",
     description="The same 2-D bottleneck trained noisy -> clean: restores glyphs under salt-and-pepper, Gaussian "
                 "noise and bit flips.",
