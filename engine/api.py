@@ -89,6 +89,7 @@ def clear_cache() -> None:
     """Forget loaded models (after retraining, or between tests)."""
     _load_cached.cache_clear()
     _cached_grid.cache_clear()
+    _training_points.cache_clear()
 
 
 # --- inputs ----------------------------------------------------------------------------------------------------
@@ -267,8 +268,7 @@ def _training_points(name: str, directory: str) -> tuple[np.ndarray, list[str]]:
 
 def map_span(name: str) -> float:
     """A span that shows every training point with a margin (for models whose latent is not N(0, I))."""
-    codes, _ = training_points(name)
-    return float(np.ceil(np.abs(codes).max() * 1.15 * 2) / 2)
+    return inference.span_covering(training_points(name)[0])
 
 
 def point_info(name: str, z: Any) -> PointInfo:
@@ -285,9 +285,7 @@ def latent_map(name: str, n: int = 20, span: float | None = None, current: Any =
     from engine import viz
 
     span = map_span(name) if span is None else float(span)
-    grid = latent_grid(name, n, span)
-    pics = get_experiment(name).render(grid.reshape(n * n, *grid.shape[2:]))
-    background = viz.tile(pics.reshape(n, n, *pics.shape[1:]))
+    background = viz.tile_grid(latent_grid(name, n, span), get_experiment(name).render)
     codes, labels = training_points(name)
     return viz.latent_map(codes, labels, background, span, n,
                           None if current is None else np.asarray(current),
@@ -299,9 +297,7 @@ def grid_image(name: str, n: int = 15, span: float | None = None, scale: int = 4
     from engine import viz
 
     span = map_span(name) if span is None else float(span)
-    grid = latent_grid(name, n, span)
-    pics = get_experiment(name).render(grid.reshape(n * n, *grid.shape[2:]))
-    return viz.pixels(viz.tile(pics.reshape(n, n, *pics.shape[1:])), scale)
+    return viz.pixels(viz.tile_grid(latent_grid(name, n, span), get_experiment(name).render), scale)
 
 
 def letter_glyphs() -> dict[str, np.ndarray]:

@@ -36,6 +36,11 @@ def grid_codes(n: int, span: float) -> np.ndarray:
     return np.stack([gx.ravel(), gy.ravel()], axis=1)
 
 
+def span_covering(codes: np.ndarray) -> float:
+    """A half-width, in steps of 0.5, that shows every code with a 15 % margin (latents need not be N(0, I))."""
+    return float(np.ceil(np.abs(codes).max() * 1.15 * 2) / 2)
+
+
 def decode_grid(model: Autoencoder, n: int, span: float) -> np.ndarray:
     """Decodings of `grid_codes(n, span)`, shaped (n, n, *input_shape)."""
     imgs = decode(model, grid_codes(n, span))

@@ -105,8 +105,6 @@ def train_preview(name: str, epochs: int, seed: int = 0, on_progress=None, every
     t0 = time.time()
     model, card_ = train(name, epochs=int(epochs), seed=int(seed), callbacks=cb, save=False)
     exp = get_experiment(name)
-    span = 3.3 if getattr(model.cfg, "latent_bound", 0) else 2.5
-    grid = inference.decode_grid(model, grid_n, span)
-    pics = exp.render(grid.reshape(grid_n * grid_n, *grid.shape[2:]))
-    image = viz.pixels(viz.tile(pics.reshape(grid_n, grid_n, *pics.shape[1:])), 3)
+    span = inference.span_covering(inference.encode(model, exp.map_points()[0]))  # the same rule as the map
+    image = viz.pixels(viz.tile_grid(inference.decode_grid(model, grid_n, span), exp.render), 3)
     return TrainPreview(card_["metrics"], image, card_["loss_history"], time.time() - t0)

@@ -40,6 +40,13 @@ def tile(images: np.ndarray, gap: int = 1, gap_value: int = 225) -> np.ndarray:
     return out
 
 
+def tile_grid(grid: np.ndarray, render) -> np.ndarray:
+    """Decodings (n, n, *shape) drawn with a lab's `render` (N, *shape) -> uint8 pictures, tiled into one image."""
+    n, m = grid.shape[:2]
+    pics = render(grid.reshape(n * m, *grid.shape[2:]))
+    return tile(pics.reshape(n, m, *pics.shape[1:]))
+
+
 def strip(images: np.ndarray, gap: int = 1) -> np.ndarray:
     """A row of uint8 images (N, H, W[, 3]) as one image."""
     return tile(images[None], gap)
