@@ -125,7 +125,7 @@ with click_col:
             S.px = (info.image > 0.5).astype("float32")
             st.rerun()
 
-with st.expander("🏋️ Train a letters autoencoder yourself — watch the loss fall (about ten seconds)"):
+with st.expander("🏋️ Train a letters autoencoder yourself — watch the loss fall (10–25 s on a 2-core CPU)"):
     st.caption("Trains `letters-ae` from scratch on this machine, in memory: the shipped model is not touched. "
                "Few epochs leave letters blurred or merged on the map; more epochs pull them apart.")
     t1, t2, t3 = st.columns([2, 1, 1], vertical_alignment="bottom")
