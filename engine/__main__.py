@@ -24,14 +24,12 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from engine import api, checkpoints
-    from engine.registry import all_experiments
+    from engine.registry import all_experiments, get_experiment
     from engine.training import TqdmCallback
 
     if args.all == bool(args.name):
         print("Name one experiment or pass --all.", file=sys.stderr)
         return 2
-    if args.data:
-        print("--data: the letters and emoji labs generate their data; it is ignored here.", file=sys.stderr)
     names = [e.name for e in all_experiments()] if args.all else [args.name]
     failed = []
     for name in names:
@@ -39,7 +37,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
         command = "python -m engine " + " ".join(shlex.quote(a) for a in sys.argv[1:])
         if args.all:
             command = f"python -m engine train {name}"
-        _, card = api.train(name, epochs=args.epochs, seed=args.seed, callbacks=[TqdmCallback()], command=command)
+        # With --all, a dataset path goes only to the experiments that read one.
+        data = args.data if not args.all or get_experiment(name).use_data else None
+        _, card = api.train(name, epochs=args.epochs, seed=args.seed, callbacks=[TqdmCallback()], command=command,
+                            data=data)
         print(f"{name}: {card['wall_time_s']} s, {card['steps']} steps, wrote {checkpoints.paths(name)[0]}")
         for k, v in card["metrics"].items():
             print(f"  {k:28s} {v:g}")

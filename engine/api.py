@@ -360,3 +360,9 @@ def training_image(name: str, label: str) -> np.ndarray:
     if label not in labels:
         raise ValueError(f"'{name}' has no training item {label!r}.")
     return np.asarray(images[labels.index(label)], dtype=np.float32)
+
+
+# --- the labs' own calls, one module each, re-exported so every front end still calls only `engine.api` ----------
+from engine.api_digits import *  # noqa: E402, F401, F403
+from engine.api_images import *  # noqa: E402, F401, F403
+from engine.api_radio import *  # noqa: E402, F401, F403

@@ -86,6 +86,9 @@ class Experiment:
     nearest: Callable[[Any], tuple[Any, list[str]]] | None = None
     # Lab-specific calls its page makes, {label: zero-argument callable}, timed by `bench` beside the generic ones.
     page_calls: Callable[[], dict[str, Callable[[], Any]]] | None = None
+    # `python -m engine train NAME --data PATH`: point the lab's loader at a user's dataset before training.
+    # Raises ValueError with a clear message for a wrong path or format. None: the lab generates its data.
+    use_data: Callable[[str], None] | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
 
     def model_config_dict(self) -> dict[str, Any]:

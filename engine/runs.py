@@ -41,9 +41,9 @@ def _versions() -> dict[str, str]:
 
 
 def train(name: str, epochs: int | None = None, seed: int | None = None, callbacks: Iterable = (),
-          save: bool = True, command: str | None = None) -> tuple[Any, dict[str, Any]]:
+          save: bool = True, command: str | None = None, data: str | None = None) -> tuple[Any, dict[str, Any]]:
     """Train experiment `name` from scratch, evaluate it and (if `save`) write its checkpoint and card atomically.
-    Returns (model, card)."""
+    `data` is a dataset path for labs that read one (`--data PATH`). Returns (model, card)."""
     import torch
 
     from engine.training import Trainer, seed_everything
@@ -51,6 +51,10 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
     exp = get_experiment(name)
     if epochs is not None and epochs < 1:
         raise ValueError(f"--epochs must be at least 1 (got {epochs}).")
+    if data is not None:
+        if exp.use_data is None:
+            raise ValueError(f"{name} generates its own data; --data is not used by this experiment.")
+        exp.use_data(data)
     cfg = exp.train_config
     cfg = replace(cfg, epochs=epochs if epochs is not None else cfg.epochs, seed=seed if seed is not None else cfg.seed)
     seed_everything(cfg.seed)
@@ -64,7 +68,7 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
     history = state.history[:: max(1, len(state.history) // 200)]
     card_ = {
         "experiment": name, "model": exp.family, "model_config": exp.model_config_dict(),
-        "train_config": cfg.__dict__, "seed": cfg.seed, "data_fingerprint": exp.data_fingerprint(),
+        "train_config": cfg.__dict__, "seed": cfg.seed, "data_fingerprint": exp.data_fingerprint(), "data": data,
         "command": command or f"python -m engine train {name}", "wall_time_s": round(wall, 1),
         "steps": state.step, "final_loss": round(float(np.mean(state.history[-50:])), 5),
         "params": sum(p.numel() for p in model.parameters()),
