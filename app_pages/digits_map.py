@@ -26,8 +26,9 @@ except api.CheckpointError as e:
 
 c1, c2 = st.columns([1, 2])
 n = c1.slider("Background tiles per side", 10, 30, 20, key="digits_grid_n")
-mouse = c2.radio("Dragging on the map", ["box select", "lasso select"], horizontal=True, key="digits_mouse",
-                 help="A click always decodes the point under the mouse; a drag selects the test digits inside.")
+MOUSE = {"click to decode": False, "box select": "select", "lasso select": "lasso"}
+mouse = c2.radio("The mouse on the map", list(MOUSE), horizontal=True, key="digits_mouse",
+                 help="Click: decode the point under the mouse. Box / lasso: drag around test digits to see them.")
 
 map_col, side_col = st.columns([3, 1.4], gap="large")
 with side_col:
@@ -58,7 +59,7 @@ elif ids is not None:
     S.digits_selected = ids
 with map_col:
     fig = api.digits_map(MODEL, n=n, drawn=None if drawn is None else drawn.z, clicked=S.get("digits_clicked"),
-                         dragmode="select" if mouse == "box select" else "lasso")
+                         dragmode=MOUSE[mouse])
     st.plotly_chart(fig, key="digits_map", on_select="rerun", selection_mode=("points", "box", "lasso"),
                     width="stretch")
 

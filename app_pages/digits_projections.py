@@ -24,7 +24,7 @@ except api.CheckpointError as e:
 ABOUT = {
     "pca": "linear: the two directions of largest spread. Distances keep their meaning; clusters overlap.",
     "tsne": "keeps each digit's nearest neighbours; gaps and cluster sizes between clusters mean little.",
-    "umap": "keeps neighbours like t-SNE and more of the layout between clusters.",
+    "umap": "keeps neighbours like t-SNE and packs each class into a tighter island.",
 }
 
 
@@ -54,7 +54,8 @@ st.markdown(
     f"**{api.PROJECTIONS[best_global]}** keeps the large-scale distances best, and **{api.PROJECTIONS[best_class]}**"
     " separates the classes best. Trustworthiness asks whether a dot's 2-D neighbours are its true 16-D "
     "neighbours; ρ compares every pairwise distance before and after; 5-NN accuracy asks whether the classes "
-    "stay apart. No projection wins all three — pick the one that answers your question."
+    "stay apart. Pick the view that answers your question: PCA for true distances, t-SNE or UMAP for who is next to "
+    "whom."
 )
 
 # The chart selected most recently wins; without that record (a selection restored from the session), any chart

@@ -63,7 +63,8 @@ class PointGroup:
     name: str
     xy: np.ndarray  # (N, 2)
     ids: np.ndarray  # (N,) int
-    color: str
+    color: str | np.ndarray  # one colour, or one number per point mapped through `palette`
+    palette: Sequence[str] = ()  # colour of value 0, 1, ... (numbers validate ~10x faster than colour strings)
 
 
 def latent_map(points: np.ndarray, labels: list[str], background: np.ndarray | str, span: float, n: int,
@@ -100,7 +101,8 @@ def latent_map(points: np.ndarray, labels: list[str], background: np.ndarray | s
                                    for (x, y), label in zip(points, labels)])
     for g in groups:
         fig.add_trace(go.Scatter(x=g.xy[:, 0], y=g.xy[:, 1], customdata=g.ids, mode="markers", name=g.name,
-                                 marker=dict(size=6, color=g.color, line=dict(width=0.5, color="white")),
+                                 marker=dict(size=6, color=g.color, line=dict(width=0.5, color="white"),
+                                             **_discrete(g.palette)),
                                  hovertemplate=f"{g.name} #%{{customdata}}<extra></extra>", **_NO_DIM))
     if current is not None:
         star = dict(symbol="star", size=20, color="#dc2626", line=dict(width=1, color="white"))
@@ -126,6 +128,15 @@ def clicked_xy(event) -> np.ndarray | None:
     if not pts:
         return None
     return np.array([pts[-1]["x"], pts[-1]["y"]], dtype=np.float32)
+
+
+def _discrete(palette: Sequence[str]) -> dict:
+    """Marker settings that map the numbers 0..k-1 to the k colours of `palette` (a stepped colour scale)."""
+    if not palette:
+        return {}
+    k = len(palette)
+    scale = [[edge, c] for i, c in enumerate(palette) for edge in (i / k, (i + 1) / k)]
+    return dict(colorscale=scale, cmin=-0.5, cmax=k - 0.5, showscale=False)
 
 
 def png_uri(img: np.ndarray) -> str:

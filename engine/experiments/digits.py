@@ -194,8 +194,8 @@ register_experiment(Experiment(
     title="Digits VAE, 2-D latent",
     description="Convolutional VAE whose 2-D code is a map of handwritten digits: each test digit a point, every "
                 "point of the plane a decodable digit.",
-    model_config=ConvVAEConfig(latent_dim=2, channels=(16, 32), hidden=128, beta=0.25, kl_warmup_steps=600),
-    train_config=TRAIN,
+    model_config=ConvVAEConfig(latent_dim=2, channels=(16, 32), hidden=128, beta=0.5, kl_warmup_steps=600),
+    train_config=replace(TRAIN, epochs=60),
     bars=(Bar("knn5_acc", ">=", 0.75),),
     extras=extras_vae2,
     page_calls=_page_calls("digits-vae2"),
