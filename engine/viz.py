@@ -101,6 +101,7 @@ def latent_map(points: np.ndarray, labels: list[str], background: np.ndarray | s
                                    for (x, y), label in zip(points, labels)])
     for g in groups:
         fig.add_trace(go.Scatter(x=g.xy[:, 0], y=g.xy[:, 1], customdata=g.ids, mode="markers", name=g.name,
+                                 showlegend=not g.palette,  # many colours: one legend swatch would mislead
                                  marker=dict(size=6, color=g.color, line=dict(width=0.5, color="white"),
                                              **_discrete(g.palette)),
                                  hovertemplate=f"{g.name} #%{{customdata}}<extra></extra>", **_NO_DIM))

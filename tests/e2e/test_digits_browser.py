@@ -34,6 +34,7 @@ def test_draw_a_digit_and_see_its_point(page, app_url):
 
 def test_projections_page(page, app_url):
     visit(page, f"{app_url}/digits-projections", "What each projection keeps")
+    page.locator('[data-testid="stPlotlyChart"]').nth(2).wait_for(timeout=SLOW)
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 3
     finish(page, "digits-projections")
 
