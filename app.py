@@ -15,6 +15,9 @@ PAGES = [
     st.Page("app_pages/home.py", title="Home", icon="🏠", default=True),
     st.Page("app_pages/letters.py", title="Letters: denoising in 2-D", icon="🔤", url_path="letters"),
     st.Page("app_pages/emoji.py", title="Emoji: a VAE that invents faces", icon="🙂", url_path="emoji"),
+    st.Page("app_pages/digits_denoise.py", title="Digits: denoiser", icon="🧹", url_path="digits-denoise"),
+    st.Page("app_pages/digits_pca.py", title="Digits: PCA vs autoencoder", icon="📉", url_path="digits-pca"),
+    st.Page("app_pages/digits_anomalies.py", title="Digits: anomalies", icon="🚨", url_path="digits-anomalies"),
 ]
 nav = st.navigation(PAGES)
 
