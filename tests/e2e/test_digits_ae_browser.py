@@ -33,12 +33,14 @@ def test_digits_denoise_upload(page, app_url, tmp_path):
 def test_digits_pca(page, app_url):
     visit(page, f"{app_url}/digits-pca?k=4", "The two 2-D codes")
     assert page.get_by_text("PCA, k = 4").count() == 1
+    page.locator('[data-testid="stPlotlyChart"]').nth(2).wait_for(timeout=90_000)  # plotly draws after the run (slow on a loaded CPU)
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 3
     finish(page, "digits-pca")
 
 
 def test_digits_anomalies_upload(page, app_url, tmp_path):
     visit(page, f"{app_url}/digits-anomalies?set=letters&i=3", "Per-pixel error")
+    page.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for(timeout=90_000)
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 2
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
         str(_digit_png(tmp_path / "two.png", 1)))
