@@ -35,6 +35,7 @@ def test_digits_pca(page, app_url):
     assert page.get_by_text("PCA, k = 4").count() == 1
     page.locator('[data-testid="stPlotlyChart"]').nth(2).wait_for(timeout=90_000)  # plotly draws after the run (slow on a loaded CPU)
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 3
+    settle(page, 90_000)  # the first visit builds two 1 000-point scatters: slow on a loaded CPU
     finish(page, "digits-pca")
 
 
