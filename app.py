@@ -18,6 +18,9 @@ PAGES = [
     st.Page("app_pages/digits_map.py", title="Digits: a map you can draw into", icon="✏️", url_path="digits"),
     st.Page("app_pages/digits_projections.py", title="Digits: PCA, t-SNE, UMAP", icon="🔭",
             url_path="digits-projections"),
+    st.Page("app_pages/digits_denoise.py", title="Digits: denoiser", icon="🧹", url_path="digits-denoise"),
+    st.Page("app_pages/digits_pca.py", title="Digits: PCA vs autoencoder", icon="📉", url_path="digits-pca"),
+    st.Page("app_pages/digits_anomalies.py", title="Digits: anomalies", icon="🚨", url_path="digits-anomalies"),
 ]
 nav = st.navigation(PAGES)
 

@@ -5,4 +5,343 @@ Keep heavy imports (torch, sklearn, umap) inside functions so that `import engin
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "DAE", "AEK", "DenoiseResult", "AnomalyResult", "digit_noise_kinds", "denoise_digits", "denoise_digit_upload",
+    "digit_strip", "pca_mse_figure", "pca_ae_reconstructions", "pca_ae_scatter", "anomaly_sets",
+    "anomaly_histogram", "anomaly_roc", "anomaly_heatmap", "anomaly_threshold_default", "error_heatmap",
+    "upload_to_digit", "METHODS",
+]
+
+DAE, AEK = "digits-dae", "digits-ae-k"
+METHODS = ("noisy", "DAE", "NL-means", "median 3x3")
+_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+_MAX_PIXELS = 40_000_000
+
+
+@dataclass
+class DenoiseResult:
+    clean: np.ndarray  # (N, 28, 28) the digits before noise (MNIST-style for an upload)
+    outputs: dict[str, np.ndarray]  # method -> (N, 28, 28): "noisy", "DAE", "NL-means", "median 3x3"
+    psnr: dict[str, list[float]]  # method -> per-digit PSNR (dB) against `clean`
+    ssim: dict[str, list[float]]
+    nlm_h: list[float] = field(default_factory=list)  # the h NL-means used on each digit
+
+
+def digit_noise_kinds() -> dict[str, dict[str, Any]]:
+    """The noises the denoiser was trained on: name -> label, unit, default, max and step of its amount."""
+    from engine.experiments.digits_ae import DIGIT_NOISES
+
+    return {k: dict(label=v[1], unit=v[2], default=v[3], max=v[4], step=v[5]) for k, v in DIGIT_NOISES.items()}
+
+
+def _check_noise(kind: str, amount: float) -> None:
+    kinds = digit_noise_kinds()
+    if kind not in kinds:
+        raise ValueError(f"Unknown noise {kind!r}; choose one of {', '.join(kinds)}.")
+    if not 0 <= float(amount) <= kinds[kind]["max"]:
+        raise ValueError(f"The {kinds[kind]['label']} level must be between 0 and {kinds[kind]['max']}.")
+
+
+def _denoise(clean: np.ndarray, kind: str, amount: float, seed: int) -> DenoiseResult:
+    from engine import baselines, inference
+    from engine.api import card, load
+    from engine.experiments import digits_ae as lab
+    from engine.metrics import psnr, ssim
+
+    noisy = lab.add_digit_noise(clean, kind, float(amount), int(seed))
+    # NL-means gets the h factor that won on the eval digits; sigma is known for Gaussian noise, else estimated.
+    factor = card(DAE)["metrics"]["nlm_best_h"] / 0.3
+    sig = (np.full(len(noisy), float(amount)) if kind == "gaussian" and amount > 0
+           else lab.estimate_sigma(noisy))
+    sig = np.maximum(sig, 1e-3)
+    nlm = np.stack([lab.nl_means(im[None], factor * s, s)[0] for im, s in zip(noisy, sig)])
+    outs = {"noisy": noisy, "DAE": inference.reconstruct(load(DAE), noisy), "NL-means": nlm,
+            "median 3x3": baselines.median_filter(noisy, 3)}
+    outs = {k: np.clip(v, 0, 1).astype(np.float32) for k, v in outs.items()}
+    ps = {k: [round(psnr(c, o), 2) if not np.array_equal(c, o) else float("inf") for c, o in zip(clean, v)]
+          for k, v in outs.items()}
+    ss = {k: [round(ssim(c, o), 3) for c, o in zip(clean, v)] for k, v in outs.items()}
+    return DenoiseResult(clean, outs, ps, ss, [round(float(factor * s), 3) for s in sig])
+
+
+def _version(name: str) -> str:
+    """The loaded checkpoint's SHA-256: part of every cache key, so a retrained model or another checkpoint folder
+    (tests) never gets a stale answer."""
+    from engine.api import card
+
+    return card(name)["sha256"]
+
+
+@lru_cache(maxsize=64)
+def _denoise_test(kind: str, amount: float, seed: int, n: int, start: int, version: str) -> DenoiseResult:
+    from engine.data import digits
+
+    x = digits.load().x_test
+    idx = (np.arange(n) + start) % len(x)
+    return _denoise(x[idx], kind, amount, seed)
+
+
+def denoise_digits(kind: str = "gaussian", amount: float = 0.3, seed: int = 0, n: int = 8,
+                   start: int = 0) -> DenoiseResult:
+    """`n` test digits from index `start`, noised (kind, amount, seed) and cleaned by the DAE, NL-means and a
+    median filter, with PSNR/SSIM of each against the clean digit."""
+    _check_noise(kind, amount)
+    if not 1 <= int(n) <= 32:
+        raise ValueError("Show between 1 and 32 digits.")
+    return _denoise_test(kind, round(float(amount), 4), int(seed), int(n), int(start), _version(DAE))
+
+
+def _upload_image(data: bytes):
+    """Bytes of an uploaded file -> a PIL image, with messages a person can act on."""
+    import io
+
+    from PIL import Image
+
+    if not isinstance(data, (bytes, bytearray)) or not data:
+        raise ValueError("The upload is empty: choose a PNG or JPEG picture of one digit.")
+    if len(data) > _MAX_UPLOAD_BYTES:
+        raise ValueError(f"The file is {len(data) / 1e6:.0f} MB; upload a picture under 20 MB.")
+    try:
+        img = Image.open(io.BytesIO(data))
+        if img.width * img.height > _MAX_PIXELS:
+            raise ValueError(f"The picture is {img.width}x{img.height} pixels; upload one under 40 megapixels.")
+        img.draft("L", (256, 256))  # JPEG: decode at reduced size straight away (a digit needs 28x28)
+        img.load()
+    except ValueError:
+        raise
+    except Exception as e:  # PIL raises many types for broken or unknown files
+        raise ValueError(f"That file is not an image this app can read ({type(e).__name__}); try PNG or "
+                         "JPEG.") from None
+    if max(img.size) > 512:  # to_mnist only needs the shape of the digit: shrink first, it is then ~10x faster
+        img = img.copy()
+        img.thumbnail((512, 512))
+    return img
+
+
+def upload_to_digit(data: bytes) -> np.ndarray:
+    """An uploaded picture of one digit (any size, mode, dark-on-light or light-on-dark) as a 28x28 MNIST digit."""
+    from engine.data import digits
+
+    return digits.to_mnist(_upload_image(data))
+
+
+def denoise_digit_upload(data: bytes, kind: str = "gaussian", amount: float = 0.0, seed: int = 0) -> DenoiseResult:
+    """Your own digit: scaled and centred like MNIST, optionally noised, then cleaned by every method."""
+    _check_noise(kind, amount)
+    return _denoise(upload_to_digit(data)[None], kind, float(amount), int(seed))
+
+
+def digit_strip(images: Any, scale: int = 4) -> Any:
+    """A row of 28x28 0-1 images as one crisp PIL picture (dark ink on white, as everywhere in the app)."""
+    from engine import viz
+
+    imgs = np.asarray(images, dtype=np.float32).reshape(-1, 28, 28)
+    return viz.pixels(viz.strip(viz.gray_ink(imgs)), scale)
+
+
+# --- PCA vs autoencoders ---------------------------------------------------------------------------------------
+
+def _aek_extras() -> dict[str, np.ndarray]:
+    from engine.api import extras
+
+    return extras(AEK)
+
+
+def pca_mse_figure():
+    """Test reconstruction MSE against latent size k, PCA and the autoencoders, on one log-scaled plot."""
+    import plotly.graph_objects as go
+
+    ex = _aek_extras()
+    ks = ex["ks"].tolist()
+    fig = go.Figure()
+    fig.add_scatter(x=ks, y=ex["mse_pca"].tolist(), name="PCA (fit on train)", mode="lines+markers")
+    fig.add_scatter(x=ks, y=ex["mse_ae"].tolist(), name="conv autoencoder", mode="lines+markers")
+    fig.update_layout(xaxis=dict(title="latent size k", type="log", tickvals=ks), yaxis=dict(
+        title="test MSE per pixel", type="log"), height=340, margin=dict(l=10, r=10, t=30, b=10),
+        legend=dict(orientation="h", y=1.12))
+    return fig
+
+
+@dataclass
+class Reconstructions:
+    original: np.ndarray
+    pca: np.ndarray
+    ae: np.ndarray
+    mse_pca: list[float]
+    mse_ae: list[float]
+
+
+@lru_cache(maxsize=32)
+def _recon(k: int, start: int, n: int, version: str) -> Reconstructions:
+    from engine.api import load
+    from engine.data import digits
+    from engine.experiments import digits_ae as lab
+
+    ex = _aek_extras()
+    x = digits.load().x_test
+    x = x[(np.arange(n) + start) % len(x)]
+    flat = x.reshape(n, -1) - ex["pca_mean"]
+    comps = ex["pca_components"][:k]
+    pca = np.clip((flat @ comps.T) @ comps + ex["pca_mean"], 0, 1).reshape(x.shape)
+    ae = lab.reconstruct_k(load(AEK), x, k)
+    err = lambda r: [round(float(((a - x_) ** 2).mean()), 4) for a, x_ in zip(r, x)]  # noqa: E731
+    return Reconstructions(x, pca, ae, err(pca), err(ae))
+
+
+def pca_ae_reconstructions(k: int = 8, start: int = 0, n: int = 8) -> Reconstructions:
+    """The same `n` test digits reconstructed by PCA and by the autoencoder with a k-number code."""
+    ks = _aek_extras()["ks"].tolist()
+    if int(k) not in ks:
+        raise ValueError(f"k must be one of {ks}.")
+    if not 1 <= int(n) <= 32:
+        raise ValueError("Show between 1 and 32 digits.")
+    return _recon(int(k), int(start), int(n), _version(AEK))
+
+
+def pca_ae_scatter():
+    """(PCA-2 figure, AE-2 figure, their 5-NN accuracies) for the 1 000 test digits coloured by class."""
+    return _scatter(_version(AEK))
+
+
+@lru_cache(maxsize=2)
+def _scatter(version: str):
+    import plotly.express as px
+
+    from engine.api import card
+
+    ex = _aek_extras()
+    labels = ex["y_test"].astype(str)
+    m = card(AEK)["metrics"]
+    figs = []
+    for key, title in (("codes_pca2", "PCA, first 2 components"), ("codes_ae2", "autoencoder, 2-D code")):
+        c = ex[key]
+        fig = px.scatter(x=c[:, 0], y=c[:, 1], color=labels, category_orders={"color": [str(i) for i in range(10)]},
+                         labels={"color": "digit", "x": "z1", "y": "z2"}, title=title, render_mode="webgl",
+                         color_discrete_sequence=px.colors.qualitative.D3)
+        fig.update_traces(marker=dict(size=5, opacity=0.8))
+        fig.update_layout(height=420, margin=dict(l=10, r=10, t=40, b=10))
+        figs.append(fig)
+    return figs[0], figs[1], m["knn5_acc_pca2"], m["knn5_acc_ae2"]
+
+
+# --- anomalies -------------------------------------------------------------------------------------------------
+
+ANOMALY_SETS = {"letters": "letters (letters lab, MNIST-style)", "faces": "faces (LFW subset)",
+                "noise": "noise images"}
+
+
+def anomaly_sets() -> dict[str, str]:
+    """Out-of-distribution sets the anomaly page scores against the test digits: key -> label."""
+    return dict(ANOMALY_SETS)
+
+
+def _set_images(source: str) -> np.ndarray:
+    from engine.data import digits
+
+    if source == "digits":
+        return digits.load().x_test
+    if source not in ANOMALY_SETS:
+        raise ValueError(f"Unknown set {source!r}; choose digits or one of {', '.join(ANOMALY_SETS)}.")
+    return _aek_extras()[f"images_{source}"].astype(np.float32) / 255.0
+
+
+def anomaly_threshold_default() -> float:
+    """A threshold that lets 95 % of test digits through: a sensible starting point for the slider."""
+    return float(np.quantile(_aek_extras()["err_digits"], 0.95))
+
+
+def anomaly_histogram(upload_error: float | None = None, threshold: float | None = None):
+    """Histograms of reconstruction error (log scale) for test digits and every out-of-distribution set."""
+    import plotly.graph_objects as go
+
+    ex = _aek_extras()
+    fig = go.Figure()
+    bins = dict(start=-4.5, end=0.0, size=0.05)
+    for key, label in (("digits", "test digits"), *ANOMALY_SETS.items()):
+        fig.add_histogram(x=np.log10(ex[f"err_{key}"] + 1e-6).tolist(), name=label, xbins=bins,
+                          histnorm="probability", opacity=0.6)
+    if threshold is not None:
+        fig.add_vline(x=float(np.log10(threshold)), line_dash="dash", annotation_text="threshold")
+    if upload_error is not None:
+        fig.add_vline(x=float(np.log10(upload_error + 1e-6)), line_color="black", line_width=3,
+                      annotation_text="your image")
+    fig.update_layout(barmode="overlay", height=340, margin=dict(l=10, r=10, t=30, b=10),
+                      xaxis_title="log10 reconstruction error (MSE per pixel)", yaxis_title="share of the set",
+                      legend=dict(orientation="h", y=1.15))
+    return fig
+
+
+@dataclass
+class RocResult:
+    figure: Any
+    auc: dict[str, float]  # set -> AUC (digits as negatives)
+    flagged: dict[str, float]  # set -> share flagged as anomalous at the threshold (for digits: false alarms)
+
+
+def anomaly_roc(threshold: float) -> RocResult:
+    """ROC curves of every set against the test digits (precomputed), with the operating point of `threshold`."""
+    import plotly.graph_objects as go
+
+    from engine.api import card
+
+    ex = _aek_extras()
+    m = card(AEK)["metrics"]
+    fig = go.Figure()
+    fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dot", color="gray"), showlegend=False)
+    flagged = {"digits": float((ex["err_digits"] > threshold).mean())}
+    aucs = {}
+    for key, label in ANOMALY_SETS.items():
+        fpr, tpr, _ = ex[f"roc_{key}"]
+        aucs[key] = float(m.get(f"auc_{key}", float("nan")))
+        fig.add_scatter(x=fpr.tolist(), y=tpr.tolist(), mode="lines", name=f"{label} (AUC {aucs[key]:.3f})")
+        flagged[key] = float((ex[f"err_{key}"] > threshold).mean())
+        fig.add_scatter(x=[flagged["digits"]], y=[flagged[key]], mode="markers", marker=dict(size=10, color="black"),
+                        showlegend=False, hovertext=f"threshold {threshold:.4f}")
+    fig.update_layout(height=340, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="false alarms (test digits)",
+                      yaxis_title="detected", legend=dict(orientation="h", y=1.15))
+    return RocResult(fig, aucs, flagged)
+
+
+@dataclass
+class AnomalyResult:
+    image: np.ndarray  # (28, 28) what the autoencoder saw
+    recon: np.ndarray  # its reconstruction
+    error_map: np.ndarray  # per-pixel squared error
+    score: float  # mean squared error: the anomaly score
+    digit_percentile: float  # share of test digits with a lower score
+
+
+def anomaly_heatmap(source: str = "digits", index: int = 0, upload: bytes | None = None) -> AnomalyResult:
+    """Score one input — item `index` of a set, or an uploaded picture (made MNIST-style) — by reconstruction
+    error of the k = 8 autoencoder, with its per-pixel error map."""
+    from engine.api import load
+    from engine.experiments import digits_ae as lab
+
+    if upload is not None:
+        x = upload_to_digit(upload)
+    else:
+        images = _set_images(source)
+        if not 0 <= int(index) < len(images):
+            raise ValueError(f"The {source} set has items 0-{len(images) - 1}.")
+        x = images[int(index)]
+    recon = lab.reconstruct_k(load(AEK), x[None], lab.ANOMALY_K)[0]
+    err = (recon - x) ** 2
+    score = float(err.mean())
+    return AnomalyResult(x, recon, err, score, float((_aek_extras()["err_digits"] < score).mean()))
+
+
+def error_heatmap(error_map: np.ndarray, scale: int = 8) -> Any:
+    """Per-pixel squared error as a crisp heat picture: black (0) through red and yellow to white (error 1).
+    The square root spreads small errors, which are most of them, over more of the colour ramp."""
+    from PIL import Image
+
+    a = np.sqrt(np.clip(np.asarray(error_map, dtype=np.float32), 0, 1))
+    rgb = np.stack([np.clip(3 * a, 0, 1), np.clip(3 * a - 1, 0, 1), np.clip(3 * a - 2, 0, 1)], -1)
+    img = (rgb * 255).round().astype(np.uint8)
+    return Image.fromarray(np.repeat(np.repeat(img, scale, 0), scale, 1))

@@ -12,6 +12,8 @@ TINY = {
     "mlp-ae-bounded": dict(input_shape=(7, 5), hidden=(16,), latent_dim=2, latent_bound=3.0, latent_noise=0.1),
     "mlp-vae": dict(input_shape=(2, 16, 16), hidden=(32, 16), latent_dim=2, beta=0.5),
     "conv-vae": dict(input_shape=(28, 28), channels=(4, 8), hidden=16, latent_dim=2, beta=0.5, kl_warmup_steps=4),
+    "conv-dae": dict(input_shape=(28, 28), channels=(4, 8)),
+    "conv-ae-k": dict(input_shape=(28, 28), ks=(2, 4), width=4, hidden=8, default_k=2),
 }
 
 
@@ -30,7 +32,7 @@ def test_shapes_loss_and_gradients(key):
     m = build_model(family(key), cfg)
     x = torch.rand(4, *cfg["input_shape"])
     out = m(x, (x > 0.5).float())
-    assert out.recon.shape == x.shape and out.z.shape == (4, 2)
+    assert out.recon.shape == x.shape and out.z.shape == (4, m.latent_dim)
     assert torch.isfinite(out.loss)
     out.loss.backward()
     assert all(p.grad is not None and torch.isfinite(p.grad).all() for p in m.parameters())
