@@ -17,11 +17,16 @@ LABS = [
     ("emoji", "app_pages/emoji.py", "emoji-vae", "🙂 Emoji",
      "Slide through the 2-D latent plane of a VAE trained on 24 pixel faces, and find the faces it invented. "
      "Teaches: generative decoders, interpolation, novelty vs. memorisation."),
+    ("radio", "app_pages/radio.py", "radio-dae", "📡 Radio",
+     "Pull a cosmic-ray radio pulse out of noisy antenna traces, compare spectra, and race a blind network against "
+     "the best classical filters. Teaches: denoising 1-D signals, spectra, matched filtering."),
 ]
 
 
 @st.cache_data(show_spinner=False)
 def thumbnail(name: str):
+    if name.startswith("radio"):  # traces, not a 2-D latent grid
+        return api.radio_thumbnail()
     span = None if name.startswith("letters") else 2.0
     return api.grid_image(name, n=8, span=span, scale=3)
 
