@@ -312,6 +312,6 @@ def radio_thumbnail() -> Any:
     from engine.experiments.radio import render
 
     v = trace_view("realistic", 3.0, 2)
-    rows = render(np.stack([v.noisy, v.outputs.get("radio-dae", v.noisy)]))
+    rows = render(np.stack([v.noisy, v.outputs.get("radio-dae", v.noisy)]), h=64, step=1)
     img = np.concatenate([rows[0], np.full((4, rows.shape[2]), 225, np.uint8), rows[1]])
     return Image.fromarray(img).resize((img.shape[1], img.shape[0] * 2))

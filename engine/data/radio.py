@@ -40,6 +40,8 @@ class Traces:
     peak: np.ndarray  # (N,) int
     snr: np.ndarray  # (N,) float32
     noise_set: str
+    rfi_in_band: np.ndarray | None = None  # (N,) int: RFI lines inside 30-80 MHz (realistic set)
+    transient: np.ndarray | None = None  # (N,) bool: a broadband transient was added (realistic set)
 
     def __len__(self) -> int:
         return len(self.noisy)
@@ -78,16 +80,21 @@ GALACTIC_UNIT = GALACTIC_SHAPE * np.sqrt(len(FREQS) / (GALACTIC_SHAPE ** 2).sum(
 
 
 def _sines(rng: np.random.Generator, n: int, count: np.ndarray, f_lo: float, f_hi: float,
-           amp_lo: float, amp_hi: float) -> np.ndarray:
-    """Sum of `count[i]` (<= 3) sines per trace, random frequency, phase and amplitude."""
+           amp_lo: float, amp_hi: float, info: dict | None = None) -> np.ndarray:
+    """Sum of `count[i]` (<= 3) sines per trace, random frequency, phase and amplitude. `info["rfi_in_band"]`
+    (if a dict is given) counts each trace's lines inside the 30-80 MHz band."""
     t = np.arange(N_SAMPLES)
     out = np.zeros((n, N_SAMPLES))
+    in_band = np.zeros(n, dtype=int)
     for k in range(3):
         f = rng.uniform(f_lo, f_hi, n)
         ph = rng.uniform(0, 2 * np.pi, n)
         a = rng.uniform(amp_lo, amp_hi, n)
         on = np.flatnonzero(count > k)  # draws above are made for every trace so results do not depend on n
         out[on] += a[on, None] * np.sin(2 * np.pi * f[on, None] * t / FS_MHZ + ph[on, None])
+        in_band += (count > k) & (f >= BAND_MHZ[0]) & (f <= BAND_MHZ[1])
+    if info is not None:
+        info["rfi_in_band"] = in_band
     return out
 
 
@@ -95,8 +102,9 @@ def _std1(x: np.ndarray) -> np.ndarray:
     return x / x.std(axis=1, keepdims=True)
 
 
-def noise(rng: np.random.Generator, n: int, noise_set: str) -> np.ndarray:
-    """n noise traces (n, 500) of the given set, each scaled to std 1 over the full band."""
+def noise(rng: np.random.Generator, n: int, noise_set: str, info: dict | None = None) -> np.ndarray:
+    """n noise traces (n, 500) of the given set, each scaled to std 1 over the full band. For `realistic`, a
+    dict passed as `info` receives per trace the number of RFI lines in the 30-80 MHz band and the transients."""
     if noise_set == "realistic":
         # Galactic plus thermal noise drawn in one go in the frequency domain: per trace a thermal share r of the
         # galactic level (galactic dominates at these frequencies), i.e. amplitude sqrt(G^2 + r^2 T^2).
@@ -106,9 +114,11 @@ def noise(rng: np.random.Generator, n: int, noise_set: str) -> np.ndarray:
         x = _std1(np.fft.irfft(spec * shape, N_SAMPLES, axis=1))
         # RFI: 0-3 narrow lines per trace (broadcasters, electronics) that change from trace to trace, with
         # amplitudes up to ~1.2x the Gaussian noise std, some inside the 30-80 MHz band.
-        x += _sines(rng, n, rng.integers(0, 4, n), 25.0, 150.0, 0.1, 1.2)
+        x += _sines(rng, n, rng.integers(0, 4, n), 25.0, 150.0, 0.1, 1.2, info)
         # Occasional (8 %) short broadband transient: a spike a few ns wide, unlike the band-limited pulse.
         hit = rng.random(n) < 0.08
+        if info is not None:
+            info["transient"] = hit
         if hit.any():
             m = int(hit.sum())
             t = np.arange(N_SAMPLES)
@@ -136,9 +146,11 @@ def simulate(noise_set: str, n: int, snr: float | tuple[float, float] | np.ndarr
     if np.any(s < 0):
         raise ValueError("SNR must be non-negative.")
     clean = p * s[:, None]
-    noisy = clean + noise(rng, n, noise_set)
+    info: dict = {}
+    noisy = clean + noise(rng, n, noise_set, info)
     return Traces(noisy.astype(np.float32), clean.astype(np.float32), np.abs(p).argmax(axis=1),
-                  s.astype(np.float32), noise_set)
+                  s.astype(np.float32), noise_set, info.get("rfi_in_band", np.zeros(n, dtype=int)),
+                  info.get("transient", np.zeros(n, dtype=bool)))
 
 
 def simulate_mixed(rng: np.random.Generator, n: int, snr: tuple[float, float] = TRAIN_SNR,

@@ -154,7 +154,7 @@ def test_tiny_models_shapes_loss_scale_and_save_load(family, tmp_path):
 
 def test_render_draws_one_dark_pixel_per_sample():
     img = render(radio.simulate("cosine", 2, 2.0, seed=0).noisy)
-    assert img.shape == (2, 64, 500) and img.dtype == np.uint8
+    assert img.shape == (2, 32, 250) and img.dtype == np.uint8
     assert ((img == 0).sum(1) == 1).all()
 
 
