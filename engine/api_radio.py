@@ -212,7 +212,8 @@ def _numeric(row: str, delim: str) -> bool:
 # --- figures ---------------------------------------------------------------------------------------------------
 
 COLOURS = {"noisy input": "#b8b8b8", "true pulse": "#111111", "radio-dae": "#1f77b4", "radio-dae-seed": "#ff7f0e",
-           "whitened matched filter": "#2ca02c", "sine subtraction": "#2ca02c", "band-pass 30-80 MHz": "#9467bd"}
+           "whitened matched filter": "#2ca02c", "sine subtraction": "#d62728", "band-pass 30-80 MHz": "#9467bd",
+           "noisy input (no filter)": "#9e9e9e", "Wiener (ensemble)": "#8c564b"}
 
 
 def trace_figure(v: TraceView, show_bandpass: bool = False) -> Any:

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.e2e
 
 def test_radio_deep_link_next_trace_and_upload(page, app_url, tmp_path):
     visit(page, f"{app_url}/radio?noise=realistic&snr=2.5&seed=3", "Accuracy against SNR")
-    assert page.locator('[data-testid="stPlotlyChart"]').count() == 3
+    charts = page.locator('[data-testid="stPlotlyChart"]')
+    charts.nth(2).wait_for(timeout=30_000)  # time domain, spectrum, accuracy curves
+    assert charts.count() == 3
     assert page.get_by_text("True peak at").is_visible()
     finish(page, "radio")
     before = page.url
@@ -35,5 +37,6 @@ def test_radio_deep_link_next_trace_and_upload(page, app_url, tmp_path):
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
     page.get_by_text("resampled to 500").wait_for(timeout=30_000)
     settle(page)
-    assert page.locator('[data-testid="stPlotlyChart"]').count() == 5
+    charts.nth(4).wait_for(timeout=30_000)
+    assert charts.count() == 5
     finish(page, "radio-upload")
