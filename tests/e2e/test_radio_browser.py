@@ -14,17 +14,17 @@ pytestmark = pytest.mark.e2e
 def test_radio_deep_link_next_trace_and_upload(page, app_url, tmp_path):
     visit(page, f"{app_url}/radio?noise=realistic&snr=2.5&seed=3", "Accuracy against SNR")
     charts = page.locator('[data-testid="stPlotlyChart"]')
-    charts.nth(2).wait_for(timeout=30_000)  # time domain, spectrum, accuracy curves
+    charts.nth(2).wait_for(timeout=60_000)  # time domain, spectrum, accuracy curves
     assert charts.count() == 3
     assert page.get_by_text("True peak at").is_visible()
     finish(page, "radio")
     before = page.url
     page.get_by_role("button", name="Next trace ▶").click()
-    page.wait_for_url(lambda url: url != before, timeout=15_000)
+    page.wait_for_url(lambda url: url != before, timeout=60_000)
     settle(page)
     assert "seed=4" in page.url
     page.get_by_text("cosine").first.click()  # the noise-set radio
-    page.wait_for_url(lambda url: "noise=cosine" in url, timeout=15_000)
+    page.wait_for_url(lambda url: "noise=cosine" in url, timeout=60_000)
     settle(page)
     assert page.get_by_text("sine subtraction").first.is_visible()
     finish(page, "radio-cosine")
@@ -35,8 +35,8 @@ def test_radio_deep_link_next_trace_and_upload(page, app_url, tmp_path):
     np.save(buf, trace)
     path.write_bytes(buf.getvalue())
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
-    page.get_by_text("resampled to 500").wait_for(timeout=30_000)
+    page.get_by_text("resampled to 500").wait_for(timeout=60_000)
     settle(page)
-    charts.nth(4).wait_for(timeout=30_000)
+    charts.nth(4).wait_for(timeout=60_000)
     assert charts.count() == 5
     finish(page, "radio-upload")
