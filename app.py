@@ -11,17 +11,24 @@ from engine import api
 
 st.set_page_config(page_title="Latent Explorer", page_icon="🧭", layout="wide")
 
-PAGES = [
-    st.Page("app_pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("app_pages/letters.py", title="Letters: denoising in 2-D", icon="🔤", url_path="letters"),
-    st.Page("app_pages/emoji.py", title="Emoji: a VAE that invents faces", icon="🙂", url_path="emoji"),
-    st.Page("app_pages/digits_map.py", title="Digits: a map you can draw into", icon="✏️", url_path="digits"),
-    st.Page("app_pages/digits_projections.py", title="Digits: PCA, t-SNE, UMAP", icon="🔭",
-            url_path="digits-projections"),
-    st.Page("app_pages/digits_denoise.py", title="Digits: denoiser", icon="🧹", url_path="digits-denoise"),
-    st.Page("app_pages/digits_pca.py", title="Digits: PCA vs autoencoder", icon="📉", url_path="digits-pca"),
-    st.Page("app_pages/digits_anomalies.py", title="Digits: anomalies", icon="🚨", url_path="digits-anomalies"),
-]
+PAGES = {
+    "": [st.Page("app_pages/home.py", title="Home", icon="🏠", default=True)],
+    "Small labs": [
+        st.Page("app_pages/letters.py", title="Letters: denoising in 2-D", icon="🔤", url_path="letters"),
+        st.Page("app_pages/emoji.py", title="Emoji: a VAE that invents faces", icon="🙂", url_path="emoji"),
+    ],
+    "Digits (real MNIST)": [
+        st.Page("app_pages/digits_map.py", title="A map you can draw into", icon="✏️", url_path="digits"),
+        st.Page("app_pages/digits_denoise.py", title="Denoiser", icon="🧹", url_path="digits-denoise"),
+        st.Page("app_pages/digits_pca.py", title="PCA vs autoencoder", icon="📉", url_path="digits-pca"),
+        st.Page("app_pages/digits_projections.py", title="PCA, t-SNE, UMAP", icon="🔭", url_path="digits-projections"),
+        st.Page("app_pages/digits_anomalies.py", title="Anomalies", icon="🚨", url_path="digits-anomalies"),
+    ],
+    "Signals and photos": [
+        st.Page("app_pages/radio.py", title="Radio: cosmic-ray pulses", icon="📡", url_path="radio"),
+        st.Page("app_pages/denoise.py", title="Photo denoiser", icon="🖼️", url_path="denoise"),
+    ],
+}
 nav = st.navigation(PAGES)
 
 

@@ -21,17 +21,29 @@ LABS = [
      "Real handwritten digits on a 2-D VAE map: draw a digit and see where it lands, click to decode any point, "
      "select digits to see them, and compare PCA, t-SNE and UMAP views of a 16-D code. Teaches: latent "
      "structure, generalisation, projections."),
+    ("radio", "app_pages/radio.py", "radio-dae", "📡 Radio",
+     "Pull a cosmic-ray radio pulse out of noisy antenna traces, compare spectra, and race a blind network against "
+     "the best classical filters. Teaches: denoising 1-D signals, spectra, matched filtering."),
+    ("photo denoiser", "app_pages/denoise.py", "image-denoiser-gray", "🖼️ Photo denoiser",
+     "Upload any photo and a small CNN cleans it in about a second, or add known noise to a sample and race the "
+     "network against NL-means, TV and wavelet denoisers. Teaches: residual learning, noise levels, PSNR/SSIM."),
 ]
+
+# Cards whose model has no 2-D latent grid to show draw their own picture; the rest show their decoded plane.
+SPECIAL_THUMBNAILS = {"radio-dae": lambda: api.radio_thumbnail(), "image-denoiser-gray": lambda: api.denoise_thumbnail()}
 
 
 @st.cache_data(show_spinner=False)
 def thumbnail(name: str):
+    if name in SPECIAL_THUMBNAILS:
+        return SPECIAL_THUMBNAILS[name]()
     span = None if name.startswith("letters") else 2.0
     return api.grid_image(name, n=8, span=span, scale=3)
 
 
-cols = st.columns(len(LABS))
-for col, (lab, page, model, title, blurb) in zip(cols, LABS):
+cols = st.columns(3)
+for i, (lab, page, model, title, blurb) in enumerate(LABS):
+    col = cols[i % 3]
     with col.container(border=True):
         st.subheader(title)
         try:

@@ -1,6 +1,6 @@
 """Model families. Importing this package registers every family in `engine.registry.MODELS`."""
 
-from engine.models import conv_ae, conv_vae, mlp_ae, vae  # noqa: F401  (imported for their @register_model side effect)
+from engine.models import conv1d_ae, conv_ae, conv_vae, ffdnet, mlp_ae, unet1d, vae  # noqa: F401  (registrations)
 from engine.models.layers import AEOutput, Autoencoder
 
 __all__ = ["AEOutput", "Autoencoder"]

