@@ -1,0 +1,69 @@
+"""Run the photo denoiser on any picture: overlapping tiles (bounded memory, no seams), colour, the sigma estimate.
+
+A tile is denoised together with a margin at least as wide as the network's receptive field, and only its core is
+kept; each output pixel therefore sees exactly what it would see in a whole-image pass (the margin is cut from the
+picture itself, not padded), so stitching leaves no seam at all - the tests check tiles == one pass. Memory then
+depends on the tile size, not on the photo: a 24-megapixel photo needs only the picture and one tile's activations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from engine.data.images import NOISE_GAIN, from_decorrelated, to_decorrelated
+
+TILE = 512  # core of a tile, full-resolution pixels: a 512x512 picture is one pass; a tile's activations ~60 MB
+
+
+def estimate_sigma(img: np.ndarray) -> float:
+    """Noise std (0-1 scale) of a gray (H, W) or colour (H, W, 3) picture: scikit-image's wavelet
+    median-absolute-deviation estimate (Donoho), averaged over channels. 0 for pictures too small to tell."""
+    from skimage.restoration import estimate_sigma as _est
+
+    a = np.asarray(img, np.float32)
+    if min(a.shape[:2]) < 8:
+        return 0.0
+    s = _est(a, channel_axis=-1 if a.ndim == 3 else None, average_sigmas=True)
+    return float(np.nan_to_num(s))
+
+
+@torch.inference_mode()
+def denoise_plane(model, plane: np.ndarray, sigma: float, tile: int = TILE) -> np.ndarray:
+    """Denoise one gray plane (H, W) on the 0-1 scale with noise std `sigma` (0-1 scale), tile by tile."""
+    m = model.multiple
+    h, w = plane.shape
+    # Sizes that are not multiples of m (the unshuffle and the U-Net halvings need whole cells): repeat the last
+    # rows/columns, and cut them off again at the end.
+    a = np.pad(np.asarray(plane, np.float32), ((0, -h % m), (0, -w % m)), mode="edge")
+    H, W = a.shape
+    margin = -(-model.receptive_field // m) * m  # >= the receptive field, and tiles stay on the same m-grid
+    tile = max(m, tile - tile % m)
+    out = np.empty_like(a)
+    s = torch.tensor([float(sigma)])
+    for y in range(0, H, tile):
+        for x in range(0, W, tile):
+            y0, x0 = max(0, y - margin), max(0, x - margin)
+            y1, x1 = min(H, y + tile + margin), min(W, x + tile + margin)
+            t = torch.from_numpy(np.ascontiguousarray(a[y0:y1, x0:x1]))[None, None]
+            d = model.denoise(t, s)[0, 0].numpy()
+            out[y:y + tile, x:x + tile] = d[y - y0:y - y0 + tile, x - x0:x - x0 + tile]
+    return out[:h, :w]
+
+
+def denoise(model, img: np.ndarray, sigma: float | None = None, tile: int = TILE) -> tuple[np.ndarray, float]:
+    """Denoise a gray (H, W) or RGB (H, W, 3) float picture on 0-1. `sigma` is the noise std on the 0-1 scale;
+    None estimates it. Returns (denoised, sigma used). Not clipped: the caller decides (metrics are measured on
+    the unclipped output, a saved picture is clipped).
+
+    Colour goes through the gray network channel by channel in a decorrelated space (luminance, red-blue,
+    green-magenta): the transform's rows are orthogonal, so RGB noise stays independent there with a known std per
+    channel, and each channel is as smooth as a gray picture, which is what the network learnt."""
+    a = np.asarray(img, np.float32)
+    if sigma is None:
+        sigma = estimate_sigma(a)
+    if a.ndim == 2:
+        return denoise_plane(model, a, sigma, tile), float(sigma)
+    ycc = to_decorrelated(a)
+    out = np.stack([denoise_plane(model, ycc[..., c], sigma * NOISE_GAIN[c], tile) for c in range(3)], -1)
+    return from_decorrelated(out), float(sigma)
