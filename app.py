@@ -15,6 +15,7 @@ PAGES = [
     st.Page("app_pages/home.py", title="Home", icon="🏠", default=True),
     st.Page("app_pages/letters.py", title="Letters: denoising in 2-D", icon="🔤", url_path="letters"),
     st.Page("app_pages/emoji.py", title="Emoji: a VAE that invents faces", icon="🙂", url_path="emoji"),
+    st.Page("app_pages/denoise.py", title="Photo denoiser", icon="🖼️", url_path="denoise"),
 ]
 nav = st.navigation(PAGES)
 

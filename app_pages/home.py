@@ -17,11 +17,16 @@ LABS = [
     ("emoji", "app_pages/emoji.py", "emoji-vae", "🙂 Emoji",
      "Slide through the 2-D latent plane of a VAE trained on 24 pixel faces, and find the faces it invented. "
      "Teaches: generative decoders, interpolation, novelty vs. memorisation."),
+    ("denoiser", "app_pages/denoise.py", "image-denoiser-gray", "🖼️ Photo denoiser",
+     "Upload any photo and a small CNN cleans it in about a second, or add known noise to a sample and race the "
+     "network against NL-means, TV and wavelet denoisers. Teaches: residual learning, noise levels, PSNR/SSIM."),
 ]
 
 
 @st.cache_data(show_spinner=False)
 def thumbnail(name: str):
+    if name == api.DENOISER:
+        return api.denoise_thumbnail()
     span = None if name.startswith("letters") else 2.0
     return api.grid_image(name, n=8, span=span, scale=3)
 

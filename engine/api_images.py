@@ -20,7 +20,8 @@ import numpy as np
 
 __all__ = ["MAX_MEGAPIXELS", "DENOISER", "LoadedImage", "DenoiseResult", "load_image", "estimate_noise",
            "add_image_noise", "remove_impulses", "denoise_image", "denoise_picture", "image_baselines",
-           "run_image_baseline", "image_quality", "to_png", "sample_image_names", "sample_image", "IMAGE_NOISES"]
+           "run_image_baseline", "image_quality", "to_png", "sample_image_names", "sample_image", "IMAGE_NOISES",
+           "preview", "zoom_crop", "denoise_thumbnail"]
 
 DENOISER = "image-denoiser-gray"  # one blind model for gray and colour (see engine/experiments/images.py)
 MAX_MEGAPIXELS = 40  # a 24-megapixel camera photo fits; a decompression bomb does not
@@ -353,3 +354,44 @@ def sample_image(name: str) -> LoadedImage:
     if name not in _SAMPLES:
         raise ValueError(f"Unknown sample {name!r}; choose one of {', '.join(_SAMPLES)}.")
     return LoadedImage(eval_image(name), mode="L" if name == "camera" else "RGB")
+
+
+def _uint8(pixels: np.ndarray) -> np.ndarray:
+    return np.round(np.clip(np.asarray(pixels, np.float32), 0, 1) * 255).astype(np.uint8)
+
+
+def preview(pixels: np.ndarray, max_side: int = 1024) -> np.ndarray:
+    """A uint8 copy no larger than `max_side` pixels a side (every k-th pixel): what a page sends to the browser,
+    so a 24-megapixel photo does not travel whole on every rerun. Details are shown by `zoom_crop`."""
+    a = np.asarray(pixels)
+    k = max(1, -(-max(a.shape[:2]) // max_side))
+    return _uint8(a[::k, ::k])
+
+
+def zoom_crop(pixels: np.ndarray, cx: float, cy: float, zoom: int = 2, size: int = 384) -> np.ndarray:
+    """A size x size uint8 view of the picture magnified `zoom` times (pixels repeated, no smoothing, so noise and
+    artefacts stay visible), centred at (cx, cy) given as fractions of the width and height. Calling it with the
+    same arguments on several pictures gives synchronized crops."""
+    a = np.asarray(pixels)
+    if zoom < 1:
+        raise ValueError(f"Zoom must be at least 1, not {zoom}.")
+    h, w = a.shape[:2]
+    n = max(1, size // zoom)
+    ch, cw = min(n, h), min(n, w)
+    y0 = int(np.clip(round(cy * h - ch / 2), 0, h - ch))
+    x0 = int(np.clip(round(cx * w - cw / 2), 0, w - cw))
+    crop = a[y0:y0 + ch, x0:x0 + cw]
+    return _uint8(np.repeat(np.repeat(crop, zoom, 0), zoom, 1))
+
+
+def denoise_thumbnail() -> np.ndarray:
+    """The home page's card picture: a crop of astronaut, noisy on the left half and denoised on the right."""
+    from engine.data.images import eval_image
+    from engine.experiments.images import noisy_copy
+
+    clean = eval_image("astronaut")[20:276, 130:386]
+    noisy = np.clip(noisy_copy(clean, 35, seed=0), 0, 1)
+    out = denoise_picture(noisy).pixels
+    both = np.concatenate([noisy[:, :128], out[:, 128:]], 1)
+    both[:, 127:129] = 1.0  # a white divider
+    return _uint8(both)
