@@ -33,10 +33,10 @@ def open_page(page=None, query=None):
 def test_home_has_a_card_per_lab_and_model_status():
     at = open_page()
     assert at.title[0].value == "Latent Explorer"
-    assert [s.value for s in at.subheader] == ["🔤 Letters", "🙂 Emoji"]
+    assert [s.value for s in at.subheader] == ["🔤 Letters", "🙂 Emoji", "🖼️ Photo denoiser"]
     assert len(at.get("image")) >= 2
     sidebar = " ".join(m.value for m in at.sidebar.markdown)
-    for name in ("letters-ae", "letters-dae", "emoji-vae"):
+    for name in ("letters-ae", "letters-dae", "emoji-vae", "image-denoiser-gray"):
         assert name in sidebar
     assert "🔴" not in sidebar
 
