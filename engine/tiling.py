@@ -28,9 +28,23 @@ def estimate_sigma(img: np.ndarray) -> float:
     return float(np.nan_to_num(s))
 
 
+def level_gain(model) -> float:
+    g = float(getattr(model, "level_gain", float("nan")))
+    return 1.0 if g != g else g
+
+
+def denoise_plane(model, plane: np.ndarray, sigma: float, tile: int = TILE, ensemble: bool = True) -> np.ndarray:
+    """Denoise one gray plane (H, W) on the 0-1 scale with noise-level map `sigma` (0-1 scale), tile by tile.
+    `ensemble` also denoises the transposed picture and averages the two (the "+" self-ensemble of DnCNN/FFDNet:
+    the two passes make partly independent errors; +0.08 dB on camera for twice the time)."""
+    out = _plane(model, plane, sigma, tile)
+    if ensemble:
+        out = 0.5 * (out + _plane(model, np.ascontiguousarray(np.asarray(plane).T), sigma, tile).T)
+    return out
+
+
 @torch.inference_mode()
-def denoise_plane(model, plane: np.ndarray, sigma: float, tile: int = TILE) -> np.ndarray:
-    """Denoise one gray plane (H, W) on the 0-1 scale with noise std `sigma` (0-1 scale), tile by tile."""
+def _plane(model, plane: np.ndarray, sigma: float, tile: int) -> np.ndarray:
     m = model.multiple
     h, w = plane.shape
     # Sizes that are not multiples of m (the unshuffle and the U-Net halvings need whole cells): repeat the last
@@ -51,19 +65,21 @@ def denoise_plane(model, plane: np.ndarray, sigma: float, tile: int = TILE) -> n
     return out[:h, :w]
 
 
-def denoise(model, img: np.ndarray, sigma: float | None = None, tile: int = TILE) -> tuple[np.ndarray, float]:
+def denoise(model, img: np.ndarray, sigma: float | None = None, tile: int = TILE,
+            ensemble: bool = True) -> tuple[np.ndarray, float]:
     """Denoise a gray (H, W) or RGB (H, W, 3) float picture on 0-1. `sigma` is the noise std on the 0-1 scale;
-    None estimates it. Returns (denoised, sigma used). Not clipped: the caller decides (metrics are measured on
-    the unclipped output, a saved picture is clipped).
+    None estimates it (and the map gets the estimate times the model's fitted `level_gain`). Returns (denoised,
+    sigma: the given or estimated noise std). Not clipped: the caller decides (metrics are measured on the
+    unclipped output, a saved picture is clipped).
 
     Colour goes through the gray network channel by channel in a decorrelated space (luminance, red-blue,
     green-magenta): the transform's rows are orthogonal, so RGB noise stays independent there with a known std per
     channel, and each channel is as smooth as a gray picture, which is what the network learnt."""
     a = np.asarray(img, np.float32)
-    if sigma is None:
-        sigma = estimate_sigma(a)
+    est = estimate_sigma(a) if sigma is None else float(sigma)
+    level = est * level_gain(model) if sigma is None else est
     if a.ndim == 2:
-        return denoise_plane(model, a, sigma, tile), float(sigma)
+        return denoise_plane(model, a, level, tile, ensemble), est
     ycc = to_decorrelated(a)
-    out = np.stack([denoise_plane(model, ycc[..., c], sigma * NOISE_GAIN[c], tile) for c in range(3)], -1)
-    return from_decorrelated(out), float(sigma)
+    out = np.stack([denoise_plane(model, ycc[..., c], level * NOISE_GAIN[c], tile, ensemble) for c in range(3)], -1)
+    return from_decorrelated(out), est

@@ -116,9 +116,41 @@ def measure(model, downscale: int = 1, seed: int = NOISE_SEED, sigmas=SIGMAS, rg
     return {k: round(float(v), 4) for k, v in out.items()}
 
 
+CALIBRATION_PICTURES = ("coffee", "chelsea", "rocket", "moon", "coins", "clock")  # training pictures only
+GAINS = (0.8, 0.85, 0.9, 0.95, 1.0, 1.05)
+
+
+def calibrate_level(model) -> float:
+    """Fit the multiplier on an estimated sigma that gives the best blind PSNR, on 256x256 crops of *training*
+    pictures (never camera or astronaut) at sigma 15, 25 and 50, and store it in the model (`level_gain`).
+    Why: the wavelet estimate reads texture as noise (a few % high), and a network trained with MSE tends to
+    prefer a slightly lower map; both are properties of the model + estimator, so they are measured, not guessed."""
+    import skimage.data as sd
+
+    crops = []
+    for name in CALIBRATION_PICTURES:
+        plane = images.planes(getattr(sd, name)())[0]
+        y, x = (plane.shape[0] - 256) // 2, (plane.shape[1] - 256) // 2
+        crops.append(plane[max(0, y):y + 256, max(0, x):x + 256])
+    score = np.zeros(len(GAINS))
+    for i, clean in enumerate(crops):
+        for s in SIGMAS:
+            noisy = noisy_copy(clean, s, seed=100 + i)
+            est = tiling.estimate_sigma(noisy)
+            for j, g in enumerate(GAINS):
+                score[j] += psnr(clean, tiling.denoise_plane(model, noisy, est * g))
+    gain = float(GAINS[int(np.argmax(score))])
+    model.level_gain.fill_(gain)
+    return gain
+
+
 def evaluate(model, seed: int = 0) -> dict[str, float]:
-    # The issue defines these metrics on noise seed 0; `seed` is left to the quality tests' downscaled checks.
-    return measure(model)
+    """The card's metrics. A freshly trained model first gets its level gain fitted (on training pictures); a
+    loaded checkpoint already carries it. The issue defines these metrics on noise seed 0, so `seed` is unused
+    here (the quality tests' downscaled checks draw other seeds)."""
+    if tiling.level_gain(model) == 1.0 and float(model.level_gain) != float(model.level_gain):
+        calibrate_level(model)
+    return {**measure(model), "level_gain": tiling.level_gain(model)}
 
 
 def bench(model, quick: bool = False) -> dict:
@@ -158,8 +190,8 @@ register_experiment(Experiment(
                 "decorrelated colour space.",
     family="ffdnet",
     model_config=FFDNetConfig(channels=1, widths=(32, 64, 128), convs=2, scale=2),
-    train_config=ImageTrainConfig(epochs=36, steps_per_epoch=200, batch_size=32, lr=1e-3, warmup_steps=200,
-                                  budget_s=4560.0),
+    train_config=ImageTrainConfig(epochs=40, steps_per_epoch=200, batch_size=32, lr=1e-3, warmup_steps=200,
+                                  budget_s=2100.0),
     batches=batches,
     evaluate=evaluate,
     data_fingerprint=lambda: pool().fingerprint(),

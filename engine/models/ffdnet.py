@@ -52,6 +52,10 @@ class FFDNet(nn.Module):
         self.tail = nn.Conv2d(w[0], sub, 3, padding=1)
         nn.init.zeros_(self.tail.weight)  # start as the identity (predicted noise 0), then learn the noise
         nn.init.zeros_(self.tail.bias)
+        # Multiplier on an *estimated* noise level before it becomes the map: fitted on training pictures right
+        # after training (see engine.experiments.images.calibrate_level) and saved with the weights. NaN: not
+        # fitted yet, treated as 1.
+        self.register_buffer("level_gain", torch.tensor(float("nan")))
 
     @property
     def multiple(self) -> int:
