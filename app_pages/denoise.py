@@ -31,7 +31,8 @@ if "dn_source" not in S:  # first run of a session: state from the URL, defaults
     q = st.query_params
     S.dn_source = "Upload" if q.get("src") == "upload" else "Sample"
     S.dn_sample = q.get("sample") if q.get("sample") in SAMPLES else SAMPLES[0]
-    S.dn_noise = q.get("noise") if q.get("noise") in api.IMAGE_NOISES else "gaussian"
+    S.dn_noise = q.get("noise") if q.get("noise") in api.IMAGE_NOISES else (
+        "none" if S.dn_source == "Upload" else "gaussian")  # your own photo is noisy already
     spec = NOISE_LEVEL.get(S.dn_noise)
     S.dn_level = _number("level", spec[3], spec[1], spec[2]) if spec else 0.0
     S.dn_seed = int(_number("seed", 0, 0, 2**31 - 1))
