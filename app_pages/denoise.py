@@ -15,7 +15,8 @@ st.caption(
 
 S = st.session_state
 SAMPLES = api.sample_image_names()
-NOISE_LEVEL = {"gaussian": ("sigma (0-255)", 0.0, 100.0, 25.0, 1.0), "salt_pepper": ("share of values", 0.0, 0.5, 0.1, 0.01)}
+NOISE_LEVEL = {"gaussian": ("sigma (0-255)", 0.0, 100.0, 25.0, 1.0),  # label, min, max, default, step
+               "salt_pepper": ("share of values", 0.0, 0.5, 0.1, 0.01)}
 
 
 def _number(key: str, default: float, lo: float, hi: float) -> float:

@@ -206,10 +206,11 @@ def add_image_noise(img: Any, kind: str, level: float, seed: int = 0) -> np.ndar
 
 def remove_impulses(x: np.ndarray, min_share: float = 0.002) -> tuple[np.ndarray, int]:
     """Salt-and-pepper step: values at the picture's extremes (0 or 1) that disagree with their 3x3 median by more
-    than a quarter of the range are impulses; each is replaced by the median of its
-    non-impulse neighbours (3x3, widening to 5x5 and 7x7 where all neighbours are impulses). Returns (cleaned, impulses replaced); a picture with
+    than a quarter of the range are impulses; each is replaced by the median of its non-impulse neighbours (3x3,
+    widening to 5x5 and 7x7 where all neighbours are impulses). Returns (cleaned, impulses replaced); a picture with
     fewer than `min_share` impulses is returned unchanged (a saturated sky is not an impulse: it agrees with its
-    median)."""
+    median). Measured on camera it beats a plain median and the network alone at p = 0.02-0.2 (docs/images.md);
+    very strong clipped Gaussian noise can trip it (astronaut sigma 50: -0.6 dB)."""
     from scipy import ndimage
 
     a = np.asarray(x, np.float32)
