@@ -364,5 +364,6 @@ def training_image(name: str, label: str) -> np.ndarray:
 
 # --- the labs' own calls, one module each, re-exported so every front end still calls only `engine.api` ----------
 from engine.api_digits import *  # noqa: E402, F401, F403
+from engine.api_digits_ae import *  # noqa: E402, F401, F403
 from engine.api_images import *  # noqa: E402, F401, F403
 from engine.api_radio import *  # noqa: E402, F401, F403

@@ -5,6 +5,7 @@ The facade (`engine.api`) re-exports these; the CLI and the pages call them thro
 
 from __future__ import annotations
 
+import json
 import platform
 import sys
 import time
@@ -41,9 +42,12 @@ def _versions() -> dict[str, str]:
 
 
 def train(name: str, epochs: int | None = None, seed: int | None = None, callbacks: Iterable = (),
-          save: bool = True, command: str | None = None, data: str | None = None) -> tuple[Any, dict[str, Any]]:
-    """Train experiment `name` from scratch, evaluate it and (if `save`) write its checkpoint and card atomically.
-    `data` is a dataset path for labs that read one (`--data PATH`). Returns (model, card)."""
+          save: bool = True, command: str | None = None, data: str | None = None, init: bool = False,
+          lr: float | None = None) -> tuple[Any, dict[str, Any]]:
+    """Train experiment `name`, evaluate it and (if `save`) write its checkpoint and card atomically.
+    `data` is a dataset path for labs that read one (`--data PATH`). `init`: start from the shipped checkpoint's
+    weights instead of from scratch (a longer run in several sittings); the card then records the run it continued
+    and the training time summed over both. `lr` overrides the peak learning rate. Returns (model, card)."""
     import torch
 
     from engine.training import Trainer, seed_everything
@@ -56,9 +60,20 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
             raise ValueError(f"{name} generates its own data; --data is not used by this experiment.")
         exp.use_data(data)
     cfg = exp.train_config
-    cfg = replace(cfg, epochs=epochs if epochs is not None else cfg.epochs, seed=seed if seed is not None else cfg.seed)
+    cfg = replace(cfg, epochs=epochs if epochs is not None else cfg.epochs, seed=seed if seed is not None else cfg.seed,
+                  lr=lr if lr is not None else cfg.lr)
     seed_everything(cfg.seed)
     model = build_model(exp.family, exp.model_config)
+    previous = None
+    if init:
+        start, prev_card, _ = checkpoints.load(name)  # verified; a missing/corrupt checkpoint says how to rebuild
+        if prev_card["model_config"] != json.loads(json.dumps(exp.model_config_dict())):  # tuples vs lists
+            raise ValueError(f"--init: the shipped {name} has another model config; train it from scratch.")
+        model.load_state_dict(start.state_dict(), strict=True)
+        for p in model.parameters():
+            p.requires_grad_(True)
+        previous = {k: prev_card.get(k) for k in ("command", "sha256", "steps", "wall_time_s", "train_config",
+                                                  "metrics", "continued_from", "total_steps", "total_wall_time_s")}
     t0 = time.time()
     state = Trainer(model, cfg, callbacks).fit(exp.batches)
     wall = time.time() - t0
@@ -79,6 +94,11 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
         "bars": {str(b): bool(b.holds(metrics)) for b in exp.bars},
         "loss_history": [round(float(v), 5) for v in history],
     }
+    if previous:
+        card_["continued_from"] = previous
+        card_["total_steps"] = state.step + int(previous.get("total_steps") or previous["steps"] or 0)
+        card_["total_wall_time_s"] = round(wall + float(previous.get("total_wall_time_s") or
+                                                        previous["wall_time_s"] or 0), 1)
     if save:
         card_ = checkpoints.save(name, model, card_, exp.extras(model) if exp.extras else None)
         from engine.api import clear_cache
