@@ -41,8 +41,9 @@ def thumbnail(name: str):
     return api.grid_image(name, n=8, span=span, scale=3)
 
 
-cols = st.columns(3)
 for i, (lab, page, model, title, blurb) in enumerate(LABS):
+    if i % 3 == 0:  # a row of three cards at a time, so reading order is row by row
+        cols = st.columns(3)
     col = cols[i % 3]
     with col.container(border=True):
         st.subheader(title)

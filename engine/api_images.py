@@ -1,8 +1,398 @@
-"""The images lab's part of the facade. `engine.api` re-exports everything in `__all__`: pages call `api.<name>`.
+"""The images lab's part of the facade: uploaded photos in, denoised photos out. `engine.api` re-exports `__all__`.
 
-Keep heavy imports (torch, sklearn, umap) inside functions so that `import engine.api` stays cheap.
+Reading an upload is where real files bite, so it is strict and explicit: EXIF orientation is applied, every common
+Pillow mode is mapped to gray or RGB (+ alpha, kept aside and put back untouched), animations give their first
+frame (with a note), and anything unreadable or too large becomes a ValueError a person can act on.
+Heavy imports (torch, PIL, scikit-image) stay inside functions so that `import engine.api` stays cheap.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import io
+import re
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["MAX_MEGAPIXELS", "DENOISER", "LoadedImage", "DenoiseResult", "load_image", "estimate_noise",
+           "add_image_noise", "remove_impulses", "denoise_image", "denoise_picture", "image_baselines",
+           "run_image_baseline", "image_quality", "to_png", "sample_image_names", "sample_image", "IMAGE_NOISES",
+           "preview", "zoom_crop", "denoise_thumbnail"]
+
+DENOISER = "image-denoiser-gray"  # one blind model for gray and colour (see engine/experiments/images.py)
+MAX_MEGAPIXELS = 40  # a 24-megapixel camera photo fits; a decompression bomb does not
+IMAGE_NOISES = {"none": "None", "gaussian": "Gaussian (sigma, 0-255 scale)", "salt_pepper": "Salt & pepper (share)"}
+_SAMPLES = ("camera", "astronaut")  # the held-out evaluation pictures: never trained on, so a fair demo
+
+
+@dataclass
+class LoadedImage:
+    """A picture ready for the denoiser: float32 on 0-1, (H, W) gray or (H, W, 3) RGB, alpha (H, W) kept aside."""
+
+    pixels: np.ndarray
+    alpha: np.ndarray | None = None
+    mode: str = "L"  # the mode the file had (Pillow's name)
+    bits: int = 8  # 16 for 16-bit gray files: the PNG download keeps 16 bits
+    notes: list[str] = field(default_factory=list)  # what was done to read it (first frame, CMYK -> RGB, ...)
+
+    @property
+    def megapixels(self) -> float:
+        return self.pixels.shape[0] * self.pixels.shape[1] / 1e6
+
+
+def _too_large(pixels: float) -> ValueError:
+    return ValueError(f"image too large ({pixels / 1e6:.0f} megapixels; limit {MAX_MEGAPIXELS}). "
+                      "Scale it down or crop it, then upload it again.")
+
+
+def _read_bytes(src: Any) -> bytes:
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        return bytes(src)
+    if isinstance(src, (str, Path)):
+        p = Path(src)
+        if not p.is_file():
+            raise ValueError(f"No such image file: {src}")
+        return p.read_bytes()
+    if hasattr(src, "getvalue"):  # Streamlit's UploadedFile, BytesIO
+        return src.getvalue()
+    if hasattr(src, "read"):
+        return src.read()
+    raise ValueError(f"Expected image bytes, a file, a PIL image or an array, not {type(src).__name__}.")
+
+
+def _from_array(a: np.ndarray) -> LoadedImage:
+    """Arrays: uint8/uint16/bool/float (float taken as 0-1); (H, W), (H, W, 1), (H, W, 2|3|4) with alpha last."""
+    a = np.asarray(a)
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[..., 0]
+    if a.ndim not in (2, 3) or (a.ndim == 3 and a.shape[2] not in (2, 3, 4)):
+        raise ValueError(f"Expected a gray (H, W) or colour (H, W, 3/4) image, got an array of shape {a.shape}.")
+    if a.size == 0:
+        raise ValueError(f"The image is empty (shape {a.shape}).")
+    if a.shape[0] * a.shape[1] > MAX_MEGAPIXELS * 1e6:
+        raise _too_large(a.shape[0] * a.shape[1])
+    bits = 16 if a.dtype == np.uint16 else 8
+    if a.dtype == bool:
+        f = a.astype(np.float32)
+    elif np.issubdtype(a.dtype, np.integer):
+        f = a.astype(np.float32) / (65535.0 if a.dtype in (np.uint16, np.int32, np.int64) and a.max() > 255 else 255.0)
+    elif np.issubdtype(a.dtype, np.floating):
+        f = a.astype(np.float32)
+        if not np.isfinite(f).all():
+            raise ValueError("The image contains NaN or infinite values.")
+    else:
+        raise ValueError(f"Unsupported pixel type {a.dtype}.")
+    alpha = None
+    if a.ndim == 3 and a.shape[2] in (2, 4):
+        f, alpha = f[..., :-1], f[..., -1]
+        f = f[..., 0] if f.shape[2] == 1 else f
+    return LoadedImage(np.ascontiguousarray(f), alpha, mode="array", bits=bits)
+
+
+def load_image(src: Any) -> LoadedImage:
+    """Read an upload (bytes, file, path, PIL image or array) robustly. Raises ValueError with a clear message for
+    an empty, unreadable, truncated or too-large file."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if isinstance(src, np.ndarray):
+        return _from_array(src)
+    notes: list[str] = []
+    if isinstance(src, Image.Image):
+        im = src
+    else:
+        data = _read_bytes(src)
+        if not data:
+            raise ValueError("The file is empty (0 bytes): choose an image file such as a PNG or a JPEG.")
+        try:
+            with warnings.catch_warnings():  # our own limit below is stricter than Pillow's warning
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                im = Image.open(io.BytesIO(data))
+        except Image.DecompressionBombError as e:  # Pillow refuses > 2x its limit before we see the size
+            n = re.search(r"\((\d+) pixels\)", str(e))
+            raise _too_large(int(n.group(1)) if n else 2 * Image.MAX_IMAGE_PIXELS) from None
+        except UnidentifiedImageError:
+            raise ValueError("This file is not an image that can be read: upload a PNG, JPEG, GIF, TIFF, BMP or "
+                             "WebP file.") from None
+    w, h = im.size
+    if w * h > MAX_MEGAPIXELS * 1e6:  # from the header alone: nothing has been decoded yet
+        raise _too_large(w * h)
+    if w == 0 or h == 0:
+        raise ValueError(f"The image has no pixels ({w}x{h}).")
+    frames = getattr(im, "n_frames", 1)
+    try:
+        if frames > 1:
+            im.seek(0)
+            notes.append(f"Animated image with {frames} frames: the first frame is used.")
+        im.load()
+        oriented = ImageOps.exif_transpose(im)
+        if oriented.size != im.size or oriented.tobytes()[:64] != im.tobytes()[:64]:
+            notes.append("Rotated upright as its EXIF orientation says.")
+        im = oriented
+        pixels, alpha, bits = _pixels(im, notes)
+    except ValueError:
+        raise
+    except Exception as e:  # Pillow reports damaged data as OSError, SyntaxError, EOFError, zlib errors...
+        raise ValueError(f"The image file is truncated or damaged and cannot be decoded ({e}). Try saving it "
+                         "again from the program that made it.") from None
+    return LoadedImage(pixels, alpha, mode=src.mode if isinstance(src, Image.Image) else im.mode, bits=bits,
+                       notes=notes)
+
+
+def _pixels(im, notes: list[str]) -> tuple[np.ndarray, np.ndarray | None, int]:
+    """Pillow image -> (pixels float32 0-1, alpha or None, bits)."""
+    mode = im.mode
+    if mode.startswith("I;16") or mode == "I":
+        a = np.asarray(im).astype(np.float32)
+        return np.clip(a / 65535.0, 0, 1), None, 16
+    if mode == "F":
+        a = np.asarray(im, np.float32)
+        return np.clip(a / (255.0 if a.max() > 1 else 1.0), 0, 1), None, 8
+    if mode in ("1", "L"):
+        return np.asarray(im.convert("L"), np.float32) / 255, None, 8
+    if mode in ("LA", "La"):
+        a = np.asarray(im.convert("LA"), np.float32) / 255
+        return np.ascontiguousarray(a[..., 0]), np.ascontiguousarray(a[..., 1]), 8
+    if mode in ("P", "PA"):
+        rgba = mode == "PA" or "transparency" in im.info
+        notes.append("Palette image: converted to RGB" + (" with its transparency" if rgba else "")
+                     + " (a palette cannot hold the cleaned colours).")
+        im = im.convert("RGBA" if rgba else "RGB")
+    elif mode == "CMYK":
+        notes.append("CMYK image: converted to RGB.")
+        im = im.convert("RGB")
+    elif mode not in ("RGB", "RGBA", "RGBa"):
+        notes.append(f"{mode} image: converted to RGB.")
+        im = im.convert("RGBA" if "A" in mode else "RGB")
+    a = np.asarray(im.convert("RGBA") if im.mode == "RGBa" else im, np.float32) / 255
+    if a.shape[2] == 4:
+        return np.ascontiguousarray(a[..., :3]), np.ascontiguousarray(a[..., 3]), 8
+    return np.ascontiguousarray(a), None, 8
+
+
+def _as_loaded(img: Any) -> LoadedImage:
+    return img if isinstance(img, LoadedImage) else load_image(img)
+
+
+def estimate_noise(img: Any) -> float:
+    """Estimated Gaussian noise std of a picture, on the 0-255 scale (wavelet median absolute deviation)."""
+    from engine.tiling import estimate_sigma
+
+    return 255.0 * estimate_sigma(_as_loaded(img).pixels)
+
+
+def add_image_noise(img: Any, kind: str, level: float, seed: int = 0) -> np.ndarray:
+    """A noisy copy on 0-1, clipped like a saved photo: `gaussian` with std `level` on the 0-255 scale, or
+    `salt_pepper` replacing a share `level` of the pixel values by 0 or 1; `none` returns a copy."""
+    from engine.data.noise import salt_and_pepper
+
+    x = _as_loaded(img).pixels
+    rng = np.random.default_rng(int(seed))
+    if kind == "none":
+        return x.copy()
+    if kind == "gaussian":
+        if not 0 <= level <= 255:
+            raise ValueError(f"Gaussian sigma must be between 0 and 255, not {level}.")
+        return np.clip(x + rng.normal(0, level / 255, x.shape), 0, 1).astype(np.float32)
+    if kind == "salt_pepper":
+        if not 0 <= level <= 1:
+            raise ValueError(f"The salt-and-pepper share must be between 0 and 1, not {level}.")
+        return salt_and_pepper(x, level, rng)
+    raise ValueError(f"Unknown noise {kind!r}; choose one of {', '.join(IMAGE_NOISES)}.")
+
+
+def remove_impulses(x: np.ndarray, min_share: float = 0.002) -> tuple[np.ndarray, int]:
+    """Salt-and-pepper step: values at the picture's extremes (0 or 1) that disagree with their 3x3 median by more
+    than a quarter of the range are impulses; each is replaced by the median of its non-impulse neighbours (3x3,
+    widening to 5x5 and 7x7 where all neighbours are impulses). Returns (cleaned, impulses replaced); a picture with
+    fewer than `min_share` impulses is returned unchanged (a saturated sky is not an impulse: it agrees with its
+    median). Measured on camera it beats a plain median and the network alone at p = 0.02-0.2 (docs/images.md);
+    very strong clipped Gaussian noise can trip it (astronaut sigma 50: -0.6 dB)."""
+    from scipy import ndimage
+
+    a = np.asarray(x, np.float32)
+    axes = (3, 3, 1) if a.ndim == 3 else (3, 3)
+    med = ndimage.median_filter(a, size=axes, mode="reflect")
+    hit = ((a <= 0.0) | (a >= 1.0)) & (np.abs(a - med) > 0.25)
+    n = int(hit.sum())
+    if n < min_share * a.size:
+        return a, 0
+    planes = a[..., None] if a.ndim == 2 else a
+    out, bad = planes.copy(), hit.reshape(planes.shape)
+    for c in range(planes.shape[2]):
+        ys, xs = np.nonzero(bad[..., c])
+        out[ys, xs, c] = _good_neighbour_median(planes[..., c], bad[..., c], ys, xs, med.reshape(planes.shape)[..., c])
+    return out.reshape(a.shape), n
+
+
+def _good_neighbour_median(p: np.ndarray, bad: np.ndarray, ys: np.ndarray, xs: np.ndarray,
+                           fallback: np.ndarray) -> np.ndarray:
+    """Median of the non-impulse pixels around each (y, x), widening 3x3 -> 5x5 -> 7x7 where there is none;
+    computed at the impulses only, in chunks, so the cost follows the number of impulses, not the picture."""
+    masked = np.pad(np.where(bad, np.nan, p), 3, mode="edge")
+    vals = fallback[ys, xs].copy()
+    todo = np.ones(len(ys), bool)
+    for r in (1, 2, 3):
+        dy, dx = np.mgrid[-r:r + 1, -r:r + 1]
+        for s in range(0, len(ys), 20_000):
+            idx = np.nonzero(todo[s:s + 20_000])[0] + s
+            if not len(idx):
+                continue
+            win = masked[ys[idx, None] + 3 + dy.ravel(), xs[idx, None] + 3 + dx.ravel()]
+            ok = np.isfinite(win).any(1)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                m = np.nanmedian(win[ok], axis=1) if ok.any() else np.empty(0)
+            vals[idx[ok]] = m
+            todo[idx[ok]] = False
+    return vals
+
+
+@dataclass
+class DenoiseResult:
+    pixels: np.ndarray  # float32 on 0-1, clipped, same shape as the input pixels
+    sigma: float  # noise std used, 0-255 scale
+    sigma_estimated: bool  # True when no level was given (blind)
+    seconds: float
+    impulses: int = 0  # salt-and-pepper impulses replaced before the network
+
+
+def denoise_picture(img: Any, sigma: float | None = None, impulses: str | bool = "auto") -> DenoiseResult:
+    """Denoise any picture with the shipped network: `sigma` on the 0-255 scale, None to estimate it;
+    `impulses` "auto" runs the salt-and-pepper step when impulses are detected (True: always look, False: never)."""
+    from engine.api import load
+    from engine.tiling import denoise
+
+    if sigma is not None and not (np.isfinite(sigma) and 0 <= sigma <= 255):
+        raise ValueError(f"The noise level must be between 0 and 255 (or left to the estimate), not {sigma}.")
+    pic = _as_loaded(img)
+    model = load(DENOISER)
+    t0 = time.perf_counter()
+    x, n = (pic.pixels, 0) if impulses is False else remove_impulses(pic.pixels, 0.0 if impulses is True else 0.002)
+    out, used = denoise(model, x, None if sigma is None else sigma / 255)
+    return DenoiseResult(np.clip(out, 0, 1).astype(np.float32), used * 255, sigma is None,
+                         time.perf_counter() - t0, n)
+
+
+def denoise_image(img: Any, sigma: float | None = None) -> np.ndarray:
+    """The facade contract: any size, gray or RGB (alpha passed through), uint8/uint16 or float (0-1) in, same
+    shape and dtype out. `sigma` is the noise std on the 0-255 scale; None estimates it. Bytes, files and PIL
+    images are read with `load_image` and come back as float32 on 0-1 (with alpha as a last channel if any)."""
+    arr = np.asarray(img) if isinstance(img, np.ndarray) else None
+    pic = _as_loaded(img)
+    out = denoise_picture(pic, sigma).pixels
+    if pic.alpha is not None:
+        out = np.concatenate([out if out.ndim == 3 else out[..., None], pic.alpha[..., None]], -1)
+    if arr is None:
+        return out
+    out = out.reshape(arr.shape)
+    if arr.dtype == np.uint8:
+        return np.round(out * 255).astype(np.uint8)
+    if arr.dtype == np.uint16:
+        return np.round(out * (65535 if pic.bits == 16 else 255)).astype(np.uint16)
+    if arr.dtype == bool:
+        return out > 0.5
+    return out.astype(arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.float32)
+
+
+def image_baselines() -> list[str]:
+    """Classical denoisers available here (BM3D only when its optional package is installed)."""
+    from engine import baselines
+
+    return [k for k in baselines.IMAGE_BASELINES if k != "BM3D" or baselines.bm3d_available()]
+
+
+def run_image_baseline(name: str, img: Any, sigma: float | None = None) -> tuple[np.ndarray, float]:
+    """Run one classical denoiser: (pixels clipped to 0-1, seconds). `sigma` on the 0-255 scale or None."""
+    from engine import baselines
+
+    if name not in image_baselines():
+        raise ValueError(f"Unknown or unavailable baseline {name!r}; available: {', '.join(image_baselines())}.")
+    x = _as_loaded(img).pixels
+    t0 = time.perf_counter()
+    out = baselines.IMAGE_BASELINES[name](x, None if sigma is None else sigma / 255)
+    return np.clip(out, 0, 1).astype(np.float32), time.perf_counter() - t0
+
+
+def image_quality(clean: np.ndarray, test: np.ndarray) -> dict[str, float]:
+    """PSNR (dB) and SSIM of `test` against the clean reference (both on 0-1, same shape)."""
+    from engine.metrics import psnr, ssim
+
+    clean, test = np.asarray(clean, np.float32), np.asarray(test, np.float32)
+    if clean.shape != test.shape:
+        raise ValueError(f"Reference and result differ in shape: {clean.shape} vs {test.shape}.")
+    return {"psnr": psnr(clean, test), "ssim": ssim(clean, test, channel_axis=-1 if clean.ndim == 3 else None)}
+
+
+def to_png(pixels: np.ndarray, alpha: np.ndarray | None = None, bits: int = 8) -> bytes:
+    """PNG bytes of a picture on 0-1 (gray or RGB, + alpha): same mode family as the upload; 16-bit gray stays
+    16-bit."""
+    from PIL import Image
+
+    p = np.clip(np.asarray(pixels, np.float32), 0, 1)
+    if bits == 16 and p.ndim == 2 and alpha is None:
+        im = Image.fromarray(np.round(p * 65535).astype(np.uint16))  # mode I;16
+    else:
+        if alpha is not None:
+            p = np.concatenate([p if p.ndim == 3 else p[..., None], np.clip(alpha, 0, 1)[..., None]], -1)
+        im = Image.fromarray(np.round(p * 255).astype(np.uint8))
+    buf = io.BytesIO()
+    im.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def sample_image_names() -> list[str]:
+    return list(_SAMPLES)
+
+
+def sample_image(name: str) -> LoadedImage:
+    """A bundled sample picture (the held-out evaluation ones, never trained on)."""
+    from engine.data.images import eval_image
+
+    if name not in _SAMPLES:
+        raise ValueError(f"Unknown sample {name!r}; choose one of {', '.join(_SAMPLES)}.")
+    return LoadedImage(eval_image(name), mode="L" if name == "camera" else "RGB")
+
+
+def _uint8(pixels: np.ndarray) -> np.ndarray:
+    return np.round(np.clip(np.asarray(pixels, np.float32), 0, 1) * 255).astype(np.uint8)
+
+
+def preview(pixels: np.ndarray, max_side: int = 1024) -> np.ndarray:
+    """A uint8 copy no larger than `max_side` pixels a side (every k-th pixel): what a page sends to the browser,
+    so a 24-megapixel photo does not travel whole on every rerun. Details are shown by `zoom_crop`."""
+    a = np.asarray(pixels)
+    k = max(1, -(-max(a.shape[:2]) // max_side))
+    return _uint8(a[::k, ::k])
+
+
+def zoom_crop(pixels: np.ndarray, cx: float, cy: float, zoom: int = 2, size: int = 384) -> np.ndarray:
+    """A size x size uint8 view of the picture magnified `zoom` times (pixels repeated, no smoothing, so noise and
+    artefacts stay visible), centred at (cx, cy) given as fractions of the width and height. Calling it with the
+    same arguments on several pictures gives synchronized crops."""
+    a = np.asarray(pixels)
+    if zoom < 1:
+        raise ValueError(f"Zoom must be at least 1, not {zoom}.")
+    h, w = a.shape[:2]
+    n = max(1, size // zoom)
+    ch, cw = min(n, h), min(n, w)
+    y0 = int(np.clip(round(cy * h - ch / 2), 0, h - ch))
+    x0 = int(np.clip(round(cx * w - cw / 2), 0, w - cw))
+    crop = a[y0:y0 + ch, x0:x0 + cw]
+    return _uint8(np.repeat(np.repeat(crop, zoom, 0), zoom, 1))
+
+
+def denoise_thumbnail() -> np.ndarray:
+    """The home page's card picture: a crop of astronaut, noisy on the left half and denoised on the right."""
+    from engine.data.images import eval_image
+    from engine.experiments.images import noisy_copy
+
+    clean = eval_image("astronaut")[20:276, 130:386]
+    noisy = np.clip(noisy_copy(clean, 35, seed=0), 0, 1)
+    out = denoise_picture(noisy).pixels
+    both = np.concatenate([noisy[:, :128], out[:, 128:]], 1)
+    both[:, 127:129] = 1.0  # a white divider
+    return _uint8(both)

@@ -37,14 +37,17 @@ def page_call_timings(exp: Experiment, repeats: int) -> dict[str, float]:
     """Server time of each engine.api call the pages make for this experiment (ms, median)."""
     name = exp.name
     model = api.load(name)
+    calls: dict[str, tuple[Callable[[], Any], Callable[[], None] | None]] = {}
+    if exp.map_points is None:  # not an autoencoder lab (e.g. the photo denoiser): only its own page calls
+        return _time_calls(exp, calls, repeats)
     x = np.asarray(exp.map_points()[0][0], dtype=np.float32)
     z = api.encode(name, x)
-    calls: dict[str, tuple[Callable[[], Any], Callable[[], None] | None]] = {
+    calls.update({
         "encode(1)": (lambda: api.encode(name, x), None),
         "reconstruct(1)": (lambda: api.reconstruct(name, x), None),
         "decode(1)": (lambda: api.decode(name, z), None),
         "render(1)": (lambda: api.render(name, x), None),
-    }
+    })
     if model.latent_dim == 2:
         cold = api._cached_grid.cache_clear  # time the grid as a first visit pays it, not from the cache
         calls.update({
@@ -55,6 +58,10 @@ def page_call_timings(exp: Experiment, repeats: int) -> dict[str, float]:
     if hasattr(model, "sample"):
         calls["sample(12)"] = (lambda: api.sample(name, 12, 0), None)
         calls["interpolate(9) + strip"] = (lambda: api.render_strip(name, api.interpolate(name, x, x, 9)), None)
+    return _time_calls(exp, calls, repeats)
+
+
+def _time_calls(exp: Experiment, calls: dict, repeats: int) -> dict[str, float]:
     for label, fn in (exp.page_calls() if exp.page_calls else {}).items():
         calls[label] = (fn, None)
     return {k: _median_ms(fn, repeats, setup) for k, (fn, setup) in calls.items()}

@@ -37,7 +37,7 @@ def test_home_has_a_card_per_lab_and_model_status():
                                               "🖼️ Photo denoiser"]
     assert len(at.get("image")) >= 2
     sidebar = " ".join(m.value for m in at.sidebar.markdown)
-    for name in ("letters-ae", "letters-dae", "emoji-vae"):
+    for name in ("letters-ae", "letters-dae", "emoji-vae", "image-denoiser-gray"):
         assert name in sidebar
     assert "🔴" not in sidebar
 

@@ -1,0 +1,181 @@
+"""Photo denoiser: upload a photo (or pick a sample), optionally add known noise, compare with classical methods."""
+
+import hashlib
+
+import streamlit as st
+
+from engine import api
+
+st.title("🖼️ Photo denoiser")
+st.caption(
+    "A small convolutional network cleans a photo of any size, gray or colour. **Upload** your own noisy photo, or "
+    "pick a **sample** and add noise of a known level to see how close the network gets to the clean picture "
+    "(PSNR/SSIM). Then race it against classical denoisers. The URL keeps the sample, noise, level and seed."
+)
+
+S = st.session_state
+SAMPLES = api.sample_image_names()
+NOISE_LEVEL = {"gaussian": ("sigma (0-255)", 0.0, 100.0, 25.0, 1.0),  # label, min, max, default, step
+               "salt_pepper": ("share of values", 0.0, 0.5, 0.1, 0.01)}
+
+
+def _number(key: str, default: float, lo: float, hi: float) -> float:
+    """A number from the URL, clamped to [lo, hi]; the default if it is missing or not a finite number."""
+    try:
+        v = float(st.query_params.get(key, default))
+    except ValueError:
+        return default
+    return min(max(v, lo), hi) if v == v and abs(v) != float("inf") else default
+
+
+if "dn_source" not in S:  # first run of a session: state from the URL, defaults on anything malformed
+    q = st.query_params
+    S.dn_source = "Upload" if q.get("src") == "upload" else "Sample"
+    S.dn_sample = q.get("sample") if q.get("sample") in SAMPLES else SAMPLES[0]
+    S.dn_noise = q.get("noise") if q.get("noise") in api.IMAGE_NOISES else (
+        "none" if S.dn_source == "Upload" else "gaussian")  # your own photo is noisy already
+    spec = NOISE_LEVEL.get(S.dn_noise)
+    S.dn_level = _number("level", spec[3], spec[1], spec[2]) if spec else 0.0
+    S.dn_seed = int(_number("seed", 0, 0, 2**31 - 1))
+
+
+def _source_changed() -> None:
+    # Your own photo is usually noisy already: start it with no added noise; a sample starts with some.
+    S.dn_noise = "none" if S.dn_source == "Upload" else "gaussian"
+    _noise_changed()
+
+
+def _noise_changed() -> None:
+    S.dn_level = NOISE_LEVEL[S.dn_noise][3] if S.dn_noise in NOISE_LEVEL else 0.0
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _read(data: bytes) -> api.LoadedImage:
+    return api.load_image(data)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _sample(name: str) -> api.LoadedImage:
+    return api.sample_image(name)
+
+
+# Arguments starting with "_" are not hashed by Streamlit: the key string stands for the picture.
+@st.cache_data(max_entries=8, show_spinner=False)
+def _noisy(key: str, _pic: api.LoadedImage, kind: str, level: float, seed: int):
+    return api.add_image_noise(_pic, kind, level, seed)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _denoised(key: str, _pixels, sigma):
+    return api.denoise_picture(_pixels, sigma)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _baseline(key: str, name: str, _pixels, sigma):
+    return api.run_image_baseline(name, _pixels, sigma)
+
+
+# --- the picture --------------------------------------------------------------------------------------------
+c1, c2, c3 = st.columns([1.2, 1.4, 1.2], gap="large")
+with c1:
+    st.radio("Picture", ["Sample", "Upload"], key="dn_source", horizontal=True, on_change=_source_changed)
+    if S.dn_source == "Sample":
+        st.selectbox("Sample (never seen in training)", SAMPLES, key="dn_sample")
+        upload = None
+    else:
+        upload = st.file_uploader("Your photo", type=["png", "jpg", "jpeg", "gif", "tif", "tiff", "bmp", "webp"],
+                                  key="dn_upload", help=f"Any size up to {api.MAX_MEGAPIXELS} megapixels.")
+with c2:
+    st.selectbox("Add noise", list(api.IMAGE_NOISES), key="dn_noise", format_func=api.IMAGE_NOISES.get,
+                 on_change=_noise_changed, help="Add noise to a clean picture to measure the result against it.")
+    if S.dn_noise in NOISE_LEVEL:
+        label, lo, hi, _, step = NOISE_LEVEL[S.dn_noise]
+        S.dn_level = min(max(float(S.dn_level), lo), hi)
+        sl, sd = st.columns([3, 1])
+        sl.slider(f"Level: {label}", lo, hi, step=step, key="dn_level")
+        sd.number_input("Seed", 0, 2**31 - 1, step=1, key="dn_seed")
+with c3:
+    blind = st.toggle("Estimate the noise level", value=True, key="dn_blind",
+                      help="The network is blind: it estimates sigma itself. Turn off to set it by hand.")
+    manual = None if blind else st.slider("Noise level for the network (sigma, 0-255)", 0, 75, 25, key="dn_sigma")
+
+st.query_params.from_dict({"src": "upload" if S.dn_source == "Upload" else "sample", "sample": S.dn_sample,
+                           "noise": S.dn_noise, "level": f"{float(S.dn_level):g}", "seed": str(int(S.dn_seed))})
+
+if S.dn_source == "Upload" and upload is None:
+    st.info("Upload a photo to denoise it (PNG, JPEG, GIF, TIFF, BMP or WebP), or switch to a sample.")
+    st.stop()
+try:
+    if upload is not None:
+        data = upload.getvalue()
+        key, pic, stem = hashlib.sha1(data).hexdigest(), _read(data), upload.name.rsplit(".", 1)[0]
+    else:
+        key, pic, stem = f"sample:{S.dn_sample}", _sample(S.dn_sample), S.dn_sample
+except ValueError as e:
+    st.error(str(e))
+    st.stop()
+for note in pic.notes:
+    st.info(note)
+if pic.megapixels > 4:
+    st.warning(f"{pic.megapixels:.1f} megapixels: denoising takes about {pic.megapixels * 1.5:.0f} s on this CPU "
+               "(it works tile by tile, so memory stays small).")
+
+kind, level, seed = S.dn_noise, float(S.dn_level), int(S.dn_seed)
+clean = pic.pixels if kind != "none" or upload is None else None  # a sample is its own clean reference
+noisy_key = f"{key}|{kind}|{level:g}|{seed}"
+try:
+    noisy = _noisy(noisy_key, pic, kind, level, seed)
+    with st.spinner("Denoising..."):
+        res = _denoised(f"{noisy_key}|{manual}", noisy, manual)
+except ValueError as e:  # a missing checkpoint names the command that rebuilds it
+    st.error(str(e))
+    st.stop()
+
+# --- results ------------------------------------------------------------------------------------------------
+m = st.columns(4)
+m[0].metric("Noise level (sigma, 0-255)", f"{res.sigma:.1f}", help="Estimated from the picture" if res.sigma_estimated
+            else "Set by hand")
+m[1].metric("Network time", f"{res.seconds:.2f} s", help=f"{pic.pixels.shape[1]}x{pic.pixels.shape[0]} pixels")
+if res.impulses:
+    m[3].metric("Salt & pepper impulses replaced", f"{res.impulses:,}")
+if clean is not None:
+    before, after = api.image_quality(clean, noisy), api.image_quality(clean, res.pixels)
+    m[2].metric("PSNR vs clean", f"{after['psnr']:.2f} dB", f"{after['psnr'] - before['psnr']:+.2f} dB vs noisy")
+    if not res.impulses:
+        m[3].metric("SSIM vs clean", f"{after['ssim']:.3f}", f"{after['ssim'] - before['ssim']:+.3f} vs noisy")
+
+left, right = st.columns(2)
+left.image(api.preview(noisy), caption="Noisy" if kind != "none" else "Input", width="stretch",
+           output_format="JPEG")
+right.image(api.preview(res.pixels), caption="Denoised by the network", width="stretch", output_format="JPEG")
+st.download_button("⬇️ Download the denoised picture (PNG)", api.to_png(res.pixels, pic.alpha, pic.bits),
+                   file_name=f"{stem}-denoised.png", mime="image/png", key="dn_download")
+
+st.subheader("Zoom in")
+z = st.columns([2, 2, 1])
+cx = z[0].slider("Across (%)", 0, 100, 50, key="dn_cx") / 100
+cy = z[1].slider("Down (%)", 0, 100, 40, key="dn_cy") / 100
+zoom = z[2].selectbox("Zoom", [1, 2, 4, 8], index=1, key="dn_zoom", format_func=lambda v: f"{v}x")
+views = [("Noisy" if kind != "none" else "Input", noisy), ("Network", res.pixels)]
+if clean is not None and kind != "none":
+    views.append(("Clean", clean))
+for col, (name, px) in zip(st.columns(len(views)), views):
+    col.image(api.zoom_crop(px, cx, cy, zoom), caption=name, width="stretch")
+
+st.subheader("Compare with classical denoisers")
+picked = st.multiselect("Baselines (each runs when picked; times are on this CPU)", api.image_baselines(),
+                        key="dn_baselines",
+                        help="BM3D appears when its optional package is installed." if "BM3D" not in
+                        api.image_baselines() else None)
+if picked:
+    rows = [{"method": "network", "seconds": round(res.seconds, 3),
+             **({"PSNR (dB)": round(after["psnr"], 2), "SSIM": round(after["ssim"], 3)} if clean is not None else {})}]
+    cols = st.columns(len(picked))
+    for col, name in zip(cols, picked):
+        with st.spinner(f"Running {name}..."):
+            out, sec = _baseline(f"{noisy_key}|{manual}", name, noisy, manual)
+        q = api.image_quality(clean, out) if clean is not None else {}
+        rows.append({"method": name, "seconds": round(sec, 3),
+                     **({"PSNR (dB)": round(q["psnr"], 2), "SSIM": round(q["ssim"], 3)} if q else {})})
+        col.image(api.zoom_crop(out, cx, cy, zoom), caption=f"{name} — {sec:.2f} s", width="stretch")
+    st.dataframe(rows, hide_index=True)

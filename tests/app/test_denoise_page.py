@@ -1,0 +1,97 @@
+"""The photo-denoiser page through AppTest: a sample with added noise, an upload, bad uploads, baselines, URL state."""
+
+import io
+
+import numpy as np
+import pytest
+import streamlit as st
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from engine import api
+
+APP = "../../app.py"
+PAGE = "app_pages/denoise.py"
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    api.clear_cache()
+    yield
+    api.clear_cache()
+
+
+def open_page(query=None):
+    at = AppTest.from_file(APP, default_timeout=120)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def png(arr):
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_sample_with_noise_shows_estimate_quality_and_download():
+    at = open_page({"sample": "camera", "noise": "gaussian", "level": "25", "seed": "0"})
+    m = metrics(at)
+    assert abs(float(m["Noise level (sigma, 0-255)"]) - 25) < 3
+    assert float(m["PSNR vs clean"].split()[0]) > 27  # the network really cleaned it (noisy: ~20 dB)
+    assert len(at.get("download_button")) == 1
+    assert len(at.get("imgs")) >= 1 or len(at.get("image")) >= 1
+    at.slider(key="dn_level").set_value(50.0).run()
+    at.number_input(key="dn_seed").set_value(3).run()
+    assert not at.exception
+    assert at.query_params["level"] == "50" and at.query_params["seed"] == "3"
+
+
+def test_baselines_run_on_demand_with_times():
+    at = open_page({"sample": "camera", "noise": "gaussian", "level": "25"})
+    at.multiselect(key="dn_baselines").set_value(["NL-means", "TV"]).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["method"]) == ["network", "NL-means", "TV"]
+    assert (table["seconds"] > 0).all()
+
+
+def test_upload_is_denoised_without_added_noise():
+    at = open_page()
+    at.radio(key="dn_source").set_value("Upload").run()
+    assert at.session_state["dn_noise"] == "none"  # your own photo: nothing added by default
+    rng = np.random.default_rng(0)
+    photo = np.clip(api.sample_image("astronaut").pixels[:96, :128] + rng.normal(0, 0.1, (96, 128, 3)), 0, 1)
+    at.file_uploader(key="dn_upload").set_value(("holiday.png", png((photo * 255).astype(np.uint8)), "image/png"))
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    m = metrics(at)
+    assert float(m["Noise level (sigma, 0-255)"]) > 15
+    assert "PSNR vs clean" not in m  # no clean reference for an upload
+    assert at.query_params["src"] == "upload"
+
+
+TRUNCATED = png((np.random.default_rng(0).random((40, 60)) * 255).astype(np.uint8))[:1200]
+
+
+@pytest.mark.parametrize("data, message", [(b"", "empty"), (b"hello", "not an image"), (TRUNCATED, "truncated")])
+def test_bad_upload_is_a_message_not_a_traceback(data, message):
+    at = open_page({"src": "upload"})
+    at.file_uploader(key="dn_upload").set_value(("bad.png", data, "image/png")).run()
+    assert not at.exception
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_hostile_url_falls_back_to_defaults():
+    at = open_page({"sample": "../../etc/passwd", "noise": "lava", "level": "nan", "seed": "-5"})
+    assert at.session_state["dn_sample"] == "camera" and at.session_state["dn_noise"] == "gaussian"
+    assert at.session_state["dn_seed"] == 0

@@ -1,0 +1,61 @@
+"""The photo denoiser in a real browser: a real file upload through the file chooser, the result, a baseline."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from browser_tools import finish, settle, shot
+
+pytestmark = pytest.mark.e2e
+
+
+def visit(page, url, marker):
+    """Like browser_tools.visit, with room for a cold server's first denoise (torch import, model load) on a
+    busy CPU."""
+    page.goto(url)
+    page.get_by_text(marker).first.wait_for(timeout=90_000)
+    settle(page, timeout=120_000)
+
+
+def test_sample_with_noise_and_a_baseline(page, app_url):
+    visit(page, f"{app_url}/denoise?src=sample&sample=astronaut&noise=gaussian&level=25&seed=0",
+          "Denoised by the network")
+    page.get_by_text("PSNR vs clean").first.wait_for(timeout=30_000)
+    assert page.locator('[data-testid="stImage"]').count() >= 4  # two previews + zoomed crops
+    page.locator(".st-key-dn_baselines").click()
+    page.get_by_role("option", name="NL-means").click()
+    page.keyboard.press("Escape")
+    settle(page, timeout=60_000)
+    page.get_by_text("NL-means —").first.wait_for(timeout=60_000)
+    finish(page, "denoise-sample-baseline")
+
+
+def test_real_upload(page, app_url, tmp_path):
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[0:200, 0:300]
+    clean = np.stack([xx / 300, yy / 200, 0.5 + 0.4 * np.sin(xx / 15)], -1)
+    noisy = np.clip(clean + rng.normal(0, 0.1, clean.shape), 0, 1)
+    path = tmp_path / "my-photo.png"
+    Image.fromarray((noisy * 255).astype(np.uint8)).save(path)
+    visit(page, f"{app_url}/denoise?src=upload", "Upload a photo to denoise it")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    page.get_by_text("Denoised by the network").wait_for(timeout=60_000)
+    settle(page, timeout=60_000)
+    assert page.get_by_text("Noise level (sigma, 0-255)").is_visible()
+    with page.expect_download() as dl:
+        page.get_by_text("Download the denoised picture (PNG)").click()
+    data = open(dl.value.path(), "rb").read()
+    assert Image.open(io.BytesIO(data)).size == (300, 200)
+    finish(page, "denoise-upload")
+
+
+def test_bad_upload_shows_a_message(page, app_url, tmp_path):
+    path = tmp_path / "notes.png"
+    path.write_bytes(b"this is not a picture")
+    visit(page, f"{app_url}/denoise?src=upload", "Upload a photo to denoise it")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    page.get_by_text("not an image").first.wait_for(timeout=30_000)
+    settle(page)
+    shot(page, "denoise-bad-upload")
