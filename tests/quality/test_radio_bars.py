@@ -25,20 +25,28 @@ def _acc(model, tr):
     return rf.peak_hits(denoise(model, tr.noisy), tr.peak).mean()
 
 
-COSINE_SHORT = pytest.mark.xfail(strict=True, reason="shipped checkpoints score ~0.95 on the cosine set (card: "
-                                  "radio-dae 0.9543, seed 0.9515); the short CPU training (600-700 steps) did not reach "
-                                  "the seed's 0.98")
+# The seed design scores 0.973 on the cosine set (card, 4 000 traces per SNR), just under the seed paper's 0.98;
+# on this test's smaller set it lands within two standard errors of the bar either way, hence not strict.
+SEED_COSINE = pytest.mark.xfail(strict=False, reason="card: radio-dae-seed peak_acc_cosine 0.9732 < 0.98")
+CASES = [(m, s, b) for m in ("radio-dae", "radio-dae-seed") for s, b in (("realistic", 0.69), ("uniform", 0.95),
+                                                                          ("cosine", 0.98))]
 
 
-@pytest.mark.parametrize("noise_set,bar", [("realistic", 0.69), ("uniform", 0.95),
-                                           pytest.param("cosine", 0.98, marks=COSINE_SHORT)])
-def test_both_models_meet_the_seed_figures_per_noise_set(models, noise_set, bar):
+@pytest.mark.parametrize("name,noise_set,bar", [pytest.param(*c, marks=SEED_COSINE)
+                                                if c[0] == "radio-dae-seed" and c[1] == "cosine" else c
+                                                for c in CASES])
+def test_both_models_meet_the_seed_figures_per_noise_set(models, name, noise_set, bar):
     tr = radio.simulate(noise_set, N, radio.TRAIN_SNR, seed=SEED + len(noise_set))
-    acc = {n: _acc(m, tr) for n, m in models.items()}
+    acc = _acc(models[name], tr)
     slack = 2 * np.sqrt(bar * (1 - bar) / N)  # two binomial standard errors
-    assert acc["radio-dae-seed"] >= bar - slack, acc
-    assert acc["radio-dae"] >= bar - slack, acc
-    assert acc["radio-dae"] >= acc["radio-dae-seed"] - slack, acc
+    assert acc >= bar - slack, (name, acc)
+
+
+def test_radio_dae_is_at_least_as_good_as_the_seed(models):
+    for noise_set in ("realistic", "uniform", "cosine"):
+        tr = radio.simulate(noise_set, N, radio.TRAIN_SNR, seed=SEED + len(noise_set))
+        a, b = _acc(models["radio-dae"], tr), _acc(models["radio-dae-seed"], tr)
+        assert a >= b - 2 * np.sqrt(0.25 / N), (noise_set, a, b)
 
 
 def test_radio_dae_matches_the_matched_filter_blind_and_beats_the_bandpass(models):
@@ -51,7 +59,7 @@ def test_radio_dae_matches_the_matched_filter_blind_and_beats_the_bandpass(model
     assert net >= band + 0.08 - 2 * se, (net, band)
 
 
-@pytest.mark.xfail(strict=True, reason="card: energy_res_snr3 = 0.2565 for radio-dae, above the 0.20 bar")
+@pytest.mark.xfail(strict=True, reason="card: energy_res_snr3 = 0.2306 for radio-dae, above the 0.20 bar")
 def test_energy_resolution_at_snr_3_and_above(models):
     tr = radio.simulate("realistic", N, (3.0, 5.0), seed=SEED + 1)
     assert energy_resolution(denoise(models["radio-dae"], tr.noisy), tr.clean, tr.peak) <= 0.21
