@@ -4,7 +4,6 @@ import io
 
 import numpy as np
 import pytest
-import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -12,15 +11,6 @@ from engine import api
 from engine.data import digits
 
 APP = "../../app.py"
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    api.clear_cache()
-    yield
-    api.clear_cache()
 
 
 def open_page(page=None, query=None):

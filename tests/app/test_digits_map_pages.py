@@ -7,7 +7,6 @@ import json
 
 import numpy as np
 import pytest
-import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
@@ -15,15 +14,6 @@ from engine import api
 
 APP = "../../app.py"
 MAP, PROJ = "app_pages/digits_map.py", "app_pages/digits_projections.py"
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    api.clear_cache()
-    yield
-    api.clear_cache()
 
 
 def open_page(page=None):

@@ -2,21 +2,11 @@
 
 import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from engine import api
 
 APP = "../../app.py"
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    api.clear_cache()
-    yield
-    api.clear_cache()
 
 
 def open_page(page=None, query=None):
