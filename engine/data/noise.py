@@ -52,9 +52,12 @@ NOISES: dict[str, tuple[Callable[..., np.ndarray], str, str, float, float, float
 }
 
 
-def add_noise(x: np.ndarray, kind: str, amount: float, seed: int | np.random.Generator) -> np.ndarray:
-    """Apply noise `kind` (one of NOISES) of the given amount; `seed` makes it reproducible."""
-    if kind not in NOISES:
-        raise ValueError(f"Unknown noise {kind!r}; choose one of {', '.join(NOISES)}.")
+def add_noise(x: np.ndarray, kind: str, amount: float, seed: int | np.random.Generator,
+              table: dict | None = None) -> np.ndarray:
+    """Apply noise `kind` of the given amount; `seed` makes it reproducible. `table` is a lab's own noise table in the
+    layout of NOISES (default: NOISES)."""
+    table = NOISES if table is None else table
+    if kind not in table:
+        raise ValueError(f"Unknown noise {kind!r}; choose one of {', '.join(table)}.")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    return NOISES[kind][0](x, amount, rng)
+    return table[kind][0](x, amount, rng)

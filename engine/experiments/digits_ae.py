@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from engine import baselines, inference
-from engine.data import digits
+from engine.data import digits, noise
 from engine.data.noise import gaussian, salt_and_pepper
 from engine.metrics import psnr, ssim
 from engine.models.conv_ae import ConvAEKConfig, ConvDAEConfig
@@ -49,10 +49,7 @@ DIGIT_NOISES = {
 
 
 def add_digit_noise(x: np.ndarray, kind: str, amount: float, seed: int | np.random.Generator) -> np.ndarray:
-    if kind not in DIGIT_NOISES:
-        raise ValueError(f"Unknown noise {kind!r}; choose one of {', '.join(DIGIT_NOISES)}.")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    return DIGIT_NOISES[kind][0](x, amount, rng)
+    return noise.add_noise(x, kind, amount, seed, table=DIGIT_NOISES)
 
 
 def noisy_training_batch(clean: np.ndarray, rng: np.random.Generator) -> np.ndarray:

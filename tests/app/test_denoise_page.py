@@ -5,22 +5,16 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
 from engine import api
 
-APP = "../../app.py"
+import apptools
+
 PAGE = "app_pages/denoise.py"
 
 
 def open_page(query=None):
-    at = AppTest.from_file(APP, default_timeout=120)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return apptools.open_page(PAGE, query)
 
 
 def metrics(at):

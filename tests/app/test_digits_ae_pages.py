@@ -5,23 +5,11 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
 from engine import api
 from engine.data import digits
 
-APP = "../../app.py"
-
-
-def open_page(page=None, query=None):
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+from apptools import open_page
 
 
 def digit_png(i: int = 0, size: int = 600, mode: str = "RGB") -> bytes:

@@ -8,21 +8,13 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
 from engine import api
 
-APP = "../../app.py"
+from apptools import open_page
+
+
 MAP, PROJ = "app_pages/digits_map.py", "app_pages/digits_projections.py"
-
-
-def open_page(page=None):
-    at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
 
 
 def canvas_state(rgba: np.ndarray) -> dict:

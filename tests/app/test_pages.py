@@ -2,22 +2,10 @@
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from engine import api
 
-APP = "../../app.py"
-
-
-def open_page(page=None, query=None):
-    at = AppTest.from_file(APP, default_timeout=60)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    if page:
-        at.switch_page(page).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+from apptools import open_page
 
 
 def test_home_has_a_card_per_lab_and_model_status():

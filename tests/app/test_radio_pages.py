@@ -3,21 +3,14 @@
 import io
 
 import numpy as np
-from streamlit.testing.v1 import AppTest
 
+import apptools
 
-APP = "../../app.py"
 PAGE = "app_pages/radio.py"
 
 
 def open_page(query=None):
-    at = AppTest.from_file(APP, default_timeout=120)
-    for k, v in (query or {}).items():
-        at.query_params[k] = v
-    at.run()
-    at.switch_page(PAGE).run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
+    return apptools.open_page(PAGE, query)
 
 
 def charts(at):

@@ -43,7 +43,7 @@ def test_dae_improves_on_the_keras_seed_design():
 
 # The shipped digits-ae-k misses these two bars (card: mse_ratio_k2 0.814, auc_letters 0.650). strict=True: once a
 # retrained checkpoint meets them, the XPASS fails the run and these markers must go.
-MISSED = pytest.mark.xfail(strict=True, reason="shipped digits-ae-k misses the issue's bar; see docs/digits-b.md")
+MISSED = pytest.mark.xfail(strict=True, reason="shipped digits-ae-k misses the issue's bar; see docs/digits.md")
 
 
 @MISSED

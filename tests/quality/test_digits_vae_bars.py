@@ -14,7 +14,7 @@ def metrics():
 
 
 @pytest.mark.xfail(reason="the shipped digits-vae2 measures knn5_acc 0.693 against the issue's bar of 0.75 "
-                          "(see docs/digits-a.md for what was tried)", strict=False)
+                          "(see docs/digits.md for what was tried)", strict=False)
 def test_vae2_meets_the_issue_bar(metrics):
     assert metrics["digits-vae2"]["knn5_acc"] >= 0.75, metrics["digits-vae2"]
 
