@@ -57,6 +57,13 @@ class FFDNet(nn.Module):
         # fitted yet, treated as 1.
         self.register_buffer("level_gain", torch.tensor(float("nan")))
 
+    def train(self, mode: bool = True) -> "FFDNet":
+        """Entering training mode forgets the fitted level gain: it describes the weights it was fitted on, and a
+        continued run (`train --init`) changes them (a stale gain of 1.0 cost 0.23 dB on camera at sigma 25)."""
+        if mode:
+            self.level_gain.fill_(float("nan"))
+        return super().train(mode)
+
     @property
     def multiple(self) -> int:
         """Full-resolution sizes must be multiples of this (unshuffle, then one halving per extra level)."""

@@ -91,6 +91,16 @@ def test_model_shapes_loss_identity_start_and_save_load(tmp_path):
         assert torch.equal(loaded.denoise(x, torch.tensor([0.1, 0.2])), model.denoise(x, torch.tensor([0.1, 0.2])))
 
 
+def test_training_forgets_the_fitted_level_gain():
+    """A continued run (`train --init`) changes the weights, so the gain fitted on the old ones must be refitted."""
+    model = FFDNet(FFDNetConfig(widths=(8, 16), convs=1))
+    model.level_gain.fill_(0.9)
+    model.eval()
+    assert float(model.level_gain) == pytest.approx(0.9)
+    model.train()
+    assert torch.isnan(model.level_gain)
+
+
 def test_receptive_field_covers_what_an_output_pixel_sees():
     model = random_model(widths=(6, 8, 10))
     x = torch.rand(1, 1, 256, 256, requires_grad=True)
