@@ -5,7 +5,6 @@ The facade (`engine.api`) re-exports these; the CLI and the pages call them thro
 
 from __future__ import annotations
 
-import json
 import platform
 import sys
 import time
@@ -67,13 +66,16 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
     previous = None
     if init:
         start, prev_card, _ = checkpoints.load(name)  # verified; a missing/corrupt checkpoint says how to rebuild
-        if prev_card["model_config"] != json.loads(json.dumps(exp.model_config_dict())):  # tuples vs lists
-            raise ValueError(f"--init: the shipped {name} has another model config; train it from scratch.")
-        model.load_state_dict(start.state_dict(), strict=True)
+        # The weights decide whether a run can continue: config fields that only shape the loss (e.g. a new loss
+        # term's weight) may change between sittings; the card keeps the earlier config beside the new one.
+        try:
+            model.load_state_dict(start.state_dict(), strict=True)
+        except RuntimeError:
+            raise ValueError(f"--init: the shipped {name} has another architecture; train it from scratch.") from None
         for p in model.parameters():
             p.requires_grad_(True)
         previous = {k: prev_card.get(k) for k in ("command", "sha256", "steps", "wall_time_s", "train_config",
-                                                  "metrics", "continued_from", "total_steps", "total_wall_time_s")}
+                                                  "model_config", "metrics", "continued_from", "total_steps", "total_wall_time_s")}
     t0 = time.time()
     state = Trainer(model, cfg, callbacks).fit(exp.batches)
     wall = time.time() - t0

@@ -61,3 +61,25 @@ def test_train_writes_a_checkpoint_that_eval_reads(tmp_path):
     assert card["command"] == "python -m engine train letters-ae --epochs 1"
     r = run("eval", "letters-ae", "--json", env=env)
     assert json.loads(r.stdout.splitlines()[-1]).keys() == card["metrics"].keys()
+
+
+def test_init_continues_the_shipped_weights_and_records_the_earlier_run(tmp_path):
+    import os
+
+    env = {**os.environ, "AEX_CHECKPOINTS": str(tmp_path)}
+    assert run("train", "letters-ae", "--epochs", "1", env=env).returncode == 0
+    first = json.loads((tmp_path / "letters-ae.json").read_text())
+    r = run("train", "letters-ae", "--epochs", "1", "--init", "--lr", "1e-4", env=env)
+    assert r.returncode == 0, r.stderr
+    card = json.loads((tmp_path / "letters-ae.json").read_text())
+    assert card["continued_from"]["sha256"] == first["sha256"]
+    assert card["continued_from"]["model_config"] == first["model_config"]
+    assert card["total_steps"] == card["steps"] + first["steps"]
+    assert card["train_config"]["lr"] == 1e-4
+
+
+def test_init_without_a_shipped_checkpoint_is_a_message(tmp_path):
+    import os
+
+    r = run("train", "letters-ae", "--epochs", "1", "--init", env={**os.environ, "AEX_CHECKPOINTS": str(tmp_path)})
+    assert r.returncode != 0 and "Traceback" not in r.stderr and "letters-ae" in r.stderr
