@@ -9,6 +9,7 @@ method: argmax |recovered|, a hit when within +-10 samples of the true peak.
 from __future__ import annotations
 
 import itertools
+import time
 from typing import Iterator
 
 import numpy as np
@@ -132,7 +133,23 @@ def bench(model, quick: bool = False) -> dict:
             rows.append(row)
     groups = where_assumptions_break(models, n=2 * n)
     return {"table": f"peak accuracy (|peak - true| <= {rf.TOLERANCE} samples) against SNR, {n} traces per cell, "
-                     "same traces for every method", "rows": rows, "groups": groups}
+                     "same traces for every method", "rows": rows, "groups": groups,
+            "simulator_traces_per_cpu_s": simulator_speed()}
+
+
+def simulator_speed(n: int = 20_000, repeats: int = 3) -> dict[str, int]:
+    """Traces (noisy + clean) the simulator makes per CPU-second, per noise set: the best of `repeats` calls of
+    n traces each, timed with process_time so other jobs on the machine do not count."""
+    out = {}
+    for ns in radio.NOISE_SETS:
+        best = float("inf")
+        for r in range(repeats):
+            t0 = time.process_time()
+            radio.simulate(ns, n, (1.0, 5.0), seed=r)
+            best = min(best, time.process_time() - t0)
+        out[ns] = int(n / best)
+    print("simulator, traces per CPU-second:", out)
+    return out
 
 
 def where_assumptions_break(models: dict, n: int = 8000, snrs: tuple[float, ...] = (2.0, 3.0)) -> list[dict]:
