@@ -47,17 +47,26 @@ def denoise(model, x: np.ndarray, batch: int = 2000) -> np.ndarray:
     return np.concatenate([inference.reconstruct(model, x[i:i + batch]) for i in range(0, len(x), batch)])
 
 
-def energy_resolution(recovered: np.ndarray, clean: np.ndarray, true_peak: np.ndarray) -> float:
-    """68 % half-width, (q84 - q16) / 2, of the relative error of the pulse energy: sum of squares within
-    +-ENERGY_WINDOW samples of the estimated peak (recovered) against the same around the true peak (clean)."""
+def energy_errors(recovered: np.ndarray, clean: np.ndarray, true_peak: np.ndarray) -> np.ndarray:
+    """Relative error of the pulse energy per trace: sum of squares within +-ENERGY_WINDOW samples of the
+    estimated peak (recovered) against the same around the true peak (clean)."""
     idx = np.arange(radio.N_SAMPLES)[None]
 
     def energy(y: np.ndarray, centre: np.ndarray) -> np.ndarray:
         return (y ** 2 * (np.abs(idx - centre[:, None]) <= ENERGY_WINDOW)).sum(1)
 
-    rel = energy(recovered, rf.peak_estimate(recovered)) / energy(clean, true_peak) - 1
+    return energy(recovered, rf.peak_estimate(recovered)) / energy(clean, true_peak) - 1
+
+
+def spread68(rel: np.ndarray) -> float:
+    """68 % half-width, (q84 - q16) / 2."""
     q16, q84 = np.percentile(rel, [16, 84])
     return float((q84 - q16) / 2)
+
+
+def energy_resolution(recovered: np.ndarray, clean: np.ndarray, true_peak: np.ndarray) -> float:
+    """The issue's `energy_res`: 68 % half-width of the relative energy error (see `energy_errors`)."""
+    return spread68(energy_errors(recovered, clean, true_peak))
 
 
 def evaluate(model, seed: int = 0) -> dict[str, float]:
@@ -76,9 +85,16 @@ def evaluate(model, seed: int = 0) -> dict[str, float]:
     out["ratio_to_matched_snr2"] = out["peak_acc_realistic_snr2"] / out["matched_acc_realistic_snr2"]
     out["gain_over_bandpass_snr2"] = out["peak_acc_realistic_snr2"] - out["bandpass_acc_realistic_snr2"]
     tr = radio.simulate("realistic", EVAL_N, ENERGY_SNR, seed=seed * 10 + 6)
-    out["energy_res_snr3"] = energy_resolution(denoise(model, tr.noisy), tr.clean, tr.peak)
-    out["wiener_energy_res_snr3"] = energy_resolution(rf.apply("wiener", tr.noisy, "realistic", tr.snr),
-                                                       tr.clean, tr.peak)
+    rel = energy_errors(denoise(model, tr.noisy), tr.clean, tr.peak)
+    out["energy_res_snr3"] = spread68(rel)
+    # The spread alone rewards shrinking every pulse (the ensemble Wiener filter scores ~0.11 by returning ~30 %
+    # of the energy), so the median error goes beside it, and so does the spread of the best *unbiased* estimate
+    # that is told each trace's true pulse shape: under this SNR definition even that is ~0.29.
+    out["energy_bias_snr3"] = float(np.median(rel))
+    wiener = energy_errors(rf.apply("wiener", tr.noisy, "realistic", tr.snr), tr.clean, tr.peak)
+    out["wiener_energy_res_snr3"], out["wiener_energy_bias_snr3"] = spread68(wiener), float(np.median(wiener))
+    amp = rf.oracle_amplitude(tr.noisy, tr.clean, rf.wiener_for("realistic").noise_power)
+    out["oracle_energy_res_snr3"] = spread68(amp ** 2 - 1)
     return {k: round(v, 4) for k, v in out.items()}
 
 

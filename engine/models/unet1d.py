@@ -20,7 +20,6 @@ class UNet1DConfig:
     kernel: int = 7
     window: int = 25
     window_weight: float = 4.0
-    energy_weight: float = 1.0  # weight of the pulse-energy term of the loss (see TraceDenoiser.forward)
     latent_dim: int = 0  # filled in: all skip features and the bottleneck, flattened (+1 for the scale)
 
 

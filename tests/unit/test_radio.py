@@ -123,6 +123,14 @@ def test_energy_resolution_hand_cases():
     assert energy_resolution(tr.clean * scale, tr.clean, tr.peak) == pytest.approx(0.2, abs=0.011)
 
 
+def test_oracle_amplitude_is_exact_without_noise_and_unbiased_with_it():
+    tr = radio.simulate("realistic", 2000, 3.0, seed=1)
+    noise_power = rf.wiener_for("realistic").noise_power
+    assert np.allclose(rf.oracle_amplitude(2 * tr.clean, tr.clean, noise_power), 2.0)
+    a = rf.oracle_amplitude(tr.noisy, tr.clean, noise_power)
+    assert abs(np.median(a) - 1) < 0.02 and 0.05 < a.std() < 0.3
+
+
 # --- models ----------------------------------------------------------------------------------------------------
 
 TINY = {"radio-conv-ae": dict(channels=(4, 4, 4, 4), kernel=5), "radio-unet": dict(channels=(4, 6, 8), kernel=5)}
