@@ -7,7 +7,7 @@ import pytest
 from engine import api
 from engine import radio_filters as rf
 from engine.data import radio
-from engine.experiments.radio import denoise, energy_resolution
+from engine.experiments.radio import denoise, energy_errors, energy_resolution, spread68
 
 N = 1500
 SEED = 20261121  # not the card's eval seed
@@ -59,10 +59,22 @@ def test_radio_dae_matches_the_matched_filter_blind_and_beats_the_bandpass(model
     assert net >= band + 0.08 - 2 * se, (net, band)
 
 
-@pytest.mark.xfail(strict=True, reason="card: energy_res_snr3 = 0.2306 for radio-dae, above the 0.20 bar")
+# Under this SNR definition (peak / full-band noise std, galactic noise mostly inside the pulse's band)
+# even the best unbiased estimate told each trace's true pulse shape spreads by ~0.29; the 0.20 bar is reachable
+# only by shrinking every energy (the Wiener filter "scores" 0.11 returning ~30 % of it). See docs/radio.md.
+@pytest.mark.xfail(strict=True, reason="card: energy_res_snr3 = 0.2306 for radio-dae, above the 0.20 bar; the "
+                                       "known-shape unbiased oracle measures ~0.29 on the same traces")
 def test_energy_resolution_at_snr_3_and_above(models):
     tr = radio.simulate("realistic", N, (3.0, 5.0), seed=SEED + 1)
     assert energy_resolution(denoise(models["radio-dae"], tr.noisy), tr.clean, tr.peak) <= 0.21
+
+
+def test_energy_beats_the_known_shape_oracle_and_is_not_bought_by_shrinking(models):
+    tr = radio.simulate("realistic", N, (3.0, 5.0), seed=SEED + 1)
+    rel = energy_errors(denoise(models["radio-dae"], tr.noisy), tr.clean, tr.peak)
+    amp = rf.oracle_amplitude(tr.noisy, tr.clean, rf.wiener_for("realistic").noise_power)
+    assert spread68(rel) < spread68(amp ** 2 - 1), (spread68(rel), spread68(amp ** 2 - 1))
+    assert abs(np.median(rel)) < 0.25, np.median(rel)  # a bias this small does not explain the spread
 
 
 def test_shipped_curves_cover_every_method_and_rise_with_snr():
