@@ -89,6 +89,9 @@ class Experiment:
     # `python -m engine train NAME --data PATH`: point the lab's loader at a user's dataset before training.
     # Raises ValueError with a clear message for a wrong path or format. None: the lab generates its data.
     use_data: Callable[[str], None] | None = None
+    # What the model was trained on, written into the card as `training_data` (e.g. the pictures and their
+    # sampling weights), for labs whose data a fingerprint alone does not describe to a reader.
+    data_manifest: Callable[[], dict] | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
 
     def model_config_dict(self) -> dict[str, Any]:

@@ -96,6 +96,8 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
         "bars": {str(b): bool(b.holds(metrics)) for b in exp.bars},
         "loss_history": [round(float(v), 5) for v in history],
     }
+    if exp.data_manifest is not None:
+        card_["training_data"] = exp.data_manifest()
     if previous:
         card_["continued_from"] = previous
         card_["total_steps"] = state.step + int(previous.get("total_steps") or previous["steps"] or 0)

@@ -133,6 +133,13 @@ class PatchPool:
             out[k] = q[:, ::-1] if rng.random() < 0.5 else q
         return out
 
+    def manifest(self) -> dict:
+        """For the model card: every plane patches are cut from (name[channel]: 0 luminance, 1-2 decorrelated
+        chroma), its size and its sampling probability, and the pictures held out for evaluation."""
+        return {"planes": [{"plane": n, "shape": list(p.shape), "p": round(float(w), 5)}
+                           for n, p, w in zip(self.names, self.planes, self.weights)],
+                "never_trained_on": list(EVAL_IMAGES)}
+
     def fingerprint(self) -> str:
         h = hashlib.sha256()
         for name, p in zip(self.names, self.planes):

@@ -195,6 +195,7 @@ register_experiment(Experiment(
     batches=batches,
     evaluate=evaluate,
     data_fingerprint=lambda: pool().fingerprint(),
+    data_manifest=lambda: pool().manifest(),
     input_shape=(1, 64, 64),
     headline="psnr_s25",
     bars=(Bar("margin_nlmeans_s25", ">=", 0.5), Bar("margin_nlmeans_rgb_s25", ">=", 0.5),

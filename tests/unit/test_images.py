@@ -29,6 +29,11 @@ def test_training_pictures_never_include_the_evaluation_ones():
     pool = lab.pool()
     camera = images.eval_image("camera")
     assert not any(p.shape == camera.shape and np.allclose(p, camera) for p in pool.planes)
+    manifest = pool.manifest()  # what the card records under training_data
+    assert manifest["never_trained_on"] == ["camera", "astronaut"]
+    assert {m["plane"].split("[")[0] for m in manifest["planes"]} >= {"coffee", "moon", "brick"}
+    assert not any(m["plane"].startswith(("camera", "astronaut")) for m in manifest["planes"])
+    assert sum(m["p"] for m in manifest["planes"]) == pytest.approx(1.0, abs=1e-3)
 
 
 def test_patches_shapes_range_augmentation_and_determinism():
