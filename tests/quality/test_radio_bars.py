@@ -57,7 +57,7 @@ def test_radio_dae_matches_the_matched_filter_blind_and_beats_the_bandpass(model
 # Under this SNR definition (peak / full-band noise std, galactic noise mostly inside the pulse's band)
 # even the best unbiased estimate told each trace's true pulse shape spreads by ~0.29; the 0.20 bar is reachable
 # only by shrinking every energy (the Wiener filter "scores" 0.11 returning ~30 % of it). See docs/radio.md.
-@pytest.mark.xfail(strict=True, reason="card: energy_res_snr3 = 0.2306 for radio-dae, above the 0.20 bar; the "
+@pytest.mark.xfail(strict=True, reason="card: energy_res_snr3 = 0.2298 for radio-dae, above the 0.20 bar; the "
                                        "known-shape unbiased oracle measures ~0.29 on the same traces")
 def test_energy_resolution_at_snr_3_and_above(models):
     tr = radio.simulate("realistic", N, (3.0, 5.0), seed=SEED + 1)
