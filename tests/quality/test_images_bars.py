@@ -4,7 +4,7 @@ Fast version of `python -m engine eval image-denoiser-gray`: the pictures are do
 is drawn with another seed than the card's, so this is a fresh measurement, not a replay of the card. One blind
 call per picture (no sigma given), NL-means measured on the very same noisy picture.
 The gray bar itself is measured at full size, exactly as the issue defines it (camera, sigma 25, seed 0, not
-clipped): its margin over NL-means is thin (card: +0.57 dB against a bar of 0.5), so a downscaled proxy would not do.
+clipped): its margin over NL-means is thin (card: +0.56 dB against a bar of 0.5), so a downscaled proxy would not do.
 """
 
 import pytest
