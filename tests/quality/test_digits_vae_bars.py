@@ -16,8 +16,6 @@ def metrics():
     return {name: api.evaluate(name) for name in ("digits-vae2", "digits-vae16")}
 
 
-@pytest.mark.xfail(reason="the shipped digits-vae2 measures knn5_acc 0.693 against the issue's bar of 0.75 "
-                          "(see docs/digits.md for what was tried)", strict=False)
 def test_vae2_meets_the_issue_bar(metrics):
     assert metrics["digits-vae2"]["knn5_acc"] >= 0.75, metrics["digits-vae2"]
 
@@ -25,8 +23,26 @@ def test_vae2_meets_the_issue_bar(metrics):
 def test_vae2_knn_with_pca2_beside_it(metrics):
     m = metrics["digits-vae2"]
     assert set(m) >= {"knn5_acc", "knn5_acc_pca2"}
-    assert m["knn5_acc"] >= 0.68, m  # what the shipped checkpoint reached (0.693): guards against regressions
-    assert m["knn5_acc"] > m["knn5_acc_pca2"] + 0.2, "a 2-D VAE code separates classes far better than PCA-2"
+    assert m["knn5_acc"] > m["knn5_acc_pca2"] + 0.3, "a 2-D VAE code separates classes far better than PCA-2"
+
+
+def test_vae2_ships_the_maps_default_background():
+    from engine import api_digits
+
+    ex = api.extras("digits-vae2")
+    n, span = ex["map_grid"]
+    assert n == 20 and span == api_digits.digits_span()
+    api_digits._background.cache_clear()
+    shipped = api.digits_map(n=20).layout.images[0].source
+    assert shipped == ex["map_background_uri"].tobytes().decode()
+    api_digits._background.cache_clear()
+    # the shipped picture is what decoding the grid now gives (a stale one would show another model's digits)
+    assert api_digits._background("digits-vae2", "fresh", 20, span + 0.5) != shipped  # another span: decoded live
+    from engine import viz
+    from engine.registry import get_experiment
+
+    live = viz.png_uri(viz.tile_grid(api.latent_grid("digits-vae2", 20, span), get_experiment("digits-vae2").render))
+    assert live == shipped
 
 
 def test_vae16_bar_and_it_beats_pca16(metrics):
