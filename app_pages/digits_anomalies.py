@@ -1,6 +1,6 @@
 """Anomalies: models trained only on digits find digits unsurprising and everything else surprising. Two scores:
-the VAE's negative ELBO (its likelihood bound) and an autoencoder's reconstruction error — the second misses
-letters, and the page shows why."""
+the VAE's negative ELBO (its likelihood bound) and an autoencoder's reconstruction error — the second misses more
+letters, and the page shows it."""
 
 import streamlit as st
 
@@ -11,8 +11,9 @@ st.caption(
     "Models that learned only MNIST digits score how surprising an input is. The default score is the negative "
     "ELBO of a VAE with a 16-number code (`digits-vae16`): the cross-entropy of its reconstruction plus the cost "
     "of the code, in nats — a bound on how unlikely the VAE finds the image. Switch to the reconstruction error of "
-    "a plain autoencoder (`digits-ae-k`, k = 8) to see letters slip through: they come back about as well as "
-    "digits. Move the threshold to trade false alarms for detections, inspect any input, or upload your own."
+    "a plain autoencoder (`digits-ae-k`, k = 8) to see more letters slip through: letters come back almost as "
+    "well as digits, and only the likelihood also prices how unusual their code is. Move the threshold to trade "
+    "false alarms for detections, inspect any input, or upload your own."
 )
 
 SCORES = api.anomaly_scores()

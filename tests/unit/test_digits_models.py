@@ -86,6 +86,10 @@ def test_experiments_are_registered_with_the_issue_names():
         assert exp.family == "conv-vae" and exp.model_config.latent_dim == d and exp.headline == "knn5_acc"
         assert exp.use_data is lab.digits.use_data and exp.extras is not None and exp.page_calls is not None
     assert [str(b) for b in get_experiment("digits-vae2").bars] == ["knn5_acc >= 0.75"]
+    # the anomaly bars belong to the experiment whose score drives the anomaly page
+    assert [str(b) for b in get_experiment("digits-vae16").bars] == [
+        "knn5_acc >= 0.9", "auc_letters >= 0.95", "auc_noise >= 0.95"]
+    assert [str(b) for b in get_experiment("digits-ae-k").bars] == ["mse_ratio_k2 <= 0.7"]
 
 
 def test_batches_warp_inputs_but_not_targets():
