@@ -94,6 +94,9 @@ def _background(name: str, sha: str, n: int, span: float) -> str:
     from engine import api, viz
     from engine.registry import get_experiment
 
+    ex = api.extras(name)
+    if "map_grid" in ex and tuple(ex["map_grid"]) == (n, span):  # the default grid, drawn at training time
+        return ex["map_background_uri"].tobytes().decode()
     return viz.png_uri(viz.tile_grid(api.latent_grid(name, n, span), get_experiment(name).render))
 
 

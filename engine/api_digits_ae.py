@@ -15,6 +15,7 @@ __all__ = [
     "DAE", "AEK", "DenoiseResult", "AnomalyResult", "digit_noise_kinds", "denoise_digits", "denoise_digit_upload",
     "digit_strip", "pca_mse_figure", "pca_ae_reconstructions", "pca_ae_scatter", "anomaly_sets",
     "anomaly_histogram", "anomaly_roc", "anomaly_heatmap", "anomaly_threshold_default", "error_heatmap",
+    "anomaly_scores", "AnomalyScore",
     "upload_to_digit", "METHODS",
 ]
 
@@ -236,43 +237,87 @@ ANOMALY_SETS = {"letters": "letters (letters lab, MNIST-style)", "faces": "faces
                 "noise": "noise images"}
 
 
+@dataclass(frozen=True)
+class AnomalyScore:
+    """One way of scoring "how much is this not a digit": which model, where its shipped scores live."""
+    model: str
+    prefix: str  # extras keys: f"{prefix}_{set}" scores, f"roc_{set}" curves of the model's own extras
+    auc_prefix: str  # card metric keys: f"{auc_prefix}{set}"
+    label: str
+    unit: str  # axis / slider title
+    slider: tuple[float, float, float]  # threshold slider: min, max, step
+    heat_caption: str
+    heat_max: float  # per-pixel value drawn white
+
+
+ANOMALY_SCORES = {
+    "elbo": AnomalyScore("digits-vae16", "nelbo", "auc_", "VAE surprise: negative ELBO (digits-vae16)",
+                         "negative ELBO (nats)", (20.0, 800.0, 1.0),
+                         "cross-entropy beyond the pixel's own entropy (bright = surprising)", 3.0),
+    "mse": AnomalyScore(AEK, "err", "recon_auc_", "reconstruction error (digits-ae-k, k = 8)",
+                        "reconstruction error (MSE per pixel)", (0.001, 0.1, 0.001),
+                        "squared error per pixel (bright = wrong)", 1.0),
+}
+
+
 def anomaly_sets() -> dict[str, str]:
     """Out-of-distribution sets the anomaly page scores against the test digits: key -> label."""
     return dict(ANOMALY_SETS)
 
 
+def anomaly_scores() -> dict[str, AnomalyScore]:
+    """The anomaly scores the page offers, key -> description; "elbo" (the VAE's likelihood bound) first."""
+    return dict(ANOMALY_SCORES)
+
+
+def _score(score: str) -> AnomalyScore:
+    if score not in ANOMALY_SCORES:
+        raise ValueError(f"Unknown anomaly score {score!r}; choose one of {', '.join(ANOMALY_SCORES)}.")
+    return ANOMALY_SCORES[score]
+
+
+def _scores_of(score: str) -> dict[str, np.ndarray]:
+    """Shipped per-item scores of the test digits and every OOD set, and their ROC curves."""
+    from engine.api import extras
+
+    return extras(_score(score).model)
+
+
 def _set_images(source: str) -> np.ndarray:
+    from engine.api import extras
     from engine.data import digits
 
     if source == "digits":
         return digits.load().x_test
     if source not in ANOMALY_SETS:
         raise ValueError(f"Unknown set {source!r}; choose digits or one of {', '.join(ANOMALY_SETS)}.")
-    return _aek_extras()[f"images_{source}"].astype(np.float32) / 255.0
+    return extras(ANOMALY_SCORES["elbo"].model)[f"images_{source}"].astype(np.float32) / 255.0
 
 
-def anomaly_threshold_default() -> float:
+def anomaly_threshold_default(score: str = "elbo") -> float:
     """A threshold that lets 95 % of test digits through: a sensible starting point for the slider."""
-    return float(np.quantile(_aek_extras()["err_digits"], 0.95))
+    sc = _score(score)
+    return float(np.quantile(_scores_of(score)[f"{sc.prefix}_digits"], 0.95))
 
 
-def anomaly_histogram(upload_error: float | None = None, threshold: float | None = None):
-    """Histograms of reconstruction error (log scale) for test digits and every out-of-distribution set."""
+def anomaly_histogram(upload_score: float | None = None, threshold: float | None = None, score: str = "elbo"):
+    """Histograms of the anomaly score (log scale) for test digits and every out-of-distribution set."""
     import plotly.graph_objects as go
 
-    ex = _aek_extras()
+    sc, ex = _score(score), _scores_of(score)
+    logs = {key: np.log10(np.maximum(ex[f"{sc.prefix}_{key}"], 1e-6)) for key in ("digits", *ANOMALY_SETS)}
+    lo, hi = min(v.min() for v in logs.values()), max(v.max() for v in logs.values())
+    bins = dict(start=float(lo), end=float(hi), size=float(hi - lo) / 90)
     fig = go.Figure()
-    bins = dict(start=-4.5, end=0.0, size=0.05)
     for key, label in (("digits", "test digits"), *ANOMALY_SETS.items()):
-        fig.add_histogram(x=np.log10(ex[f"err_{key}"] + 1e-6).tolist(), name=label, xbins=bins,
-                          histnorm="probability", opacity=0.6)
+        fig.add_histogram(x=logs[key].tolist(), name=label, xbins=bins, histnorm="probability", opacity=0.6)
     if threshold is not None:
-        fig.add_vline(x=float(np.log10(threshold)), line_dash="dash", annotation_text="threshold")
-    if upload_error is not None:
-        fig.add_vline(x=float(np.log10(upload_error + 1e-6)), line_color="black", line_width=3,
+        fig.add_vline(x=float(np.log10(max(threshold, 1e-6))), line_dash="dash", annotation_text="threshold")
+    if upload_score is not None:
+        fig.add_vline(x=float(np.log10(max(upload_score, 1e-6))), line_color="black", line_width=3,
                       annotation_text="your image")
     fig.update_layout(barmode="overlay", height=340, margin=dict(l=10, r=10, t=30, b=10),
-                      xaxis_title="log10 reconstruction error (MSE per pixel)", yaxis_title="share of the set",
+                      xaxis_title=f"log10 {sc.unit}", yaxis_title="share of the set",
                       legend=dict(orientation="h", y=1.15))
     return fig
 
@@ -280,29 +325,29 @@ def anomaly_histogram(upload_error: float | None = None, threshold: float | None
 @dataclass
 class RocResult:
     figure: Any
-    auc: dict[str, float]  # set -> AUC (digits as negatives)
+    auc: dict[str, float]  # set -> AUC (digits as negatives), from the scoring model's card
     flagged: dict[str, float]  # set -> share flagged as anomalous at the threshold (for digits: false alarms)
 
 
-def anomaly_roc(threshold: float) -> RocResult:
+def anomaly_roc(threshold: float, score: str = "elbo") -> RocResult:
     """ROC curves of every set against the test digits (precomputed), with the operating point of `threshold`."""
     import plotly.graph_objects as go
 
     from engine.api import card
 
-    ex = _aek_extras()
-    m = card(AEK)["metrics"]
+    sc, ex = _score(score), _scores_of(score)
+    m = card(sc.model)["metrics"]
     fig = go.Figure()
     fig.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(dash="dot", color="gray"), showlegend=False)
-    flagged = {"digits": float((ex["err_digits"] > threshold).mean())}
+    flagged = {"digits": float((ex[f"{sc.prefix}_digits"] > threshold).mean())}
     aucs = {}
     for key, label in ANOMALY_SETS.items():
         fpr, tpr, _ = ex[f"roc_{key}"]
-        aucs[key] = float(m.get(f"auc_{key}", float("nan")))
+        aucs[key] = float(m.get(f"{sc.auc_prefix}{key}", float("nan")))
         fig.add_scatter(x=fpr.tolist(), y=tpr.tolist(), mode="lines", name=f"{label} (AUC {aucs[key]:.3f})")
-        flagged[key] = float((ex[f"err_{key}"] > threshold).mean())
+        flagged[key] = float((ex[f"{sc.prefix}_{key}"] > threshold).mean())
         fig.add_scatter(x=[flagged["digits"]], y=[flagged[key]], mode="markers", marker=dict(size=10, color="black"),
-                        showlegend=False, hovertext=f"threshold {threshold:.4f}")
+                        showlegend=False, hovertext=f"threshold {threshold:.4g}")
     fig.update_layout(height=340, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="false alarms (test digits)",
                       yaxis_title="detected", legend=dict(orientation="h", y=1.15))
     return RocResult(fig, aucs, flagged)
@@ -310,19 +355,24 @@ def anomaly_roc(threshold: float) -> RocResult:
 
 @dataclass
 class AnomalyResult:
-    image: np.ndarray  # (28, 28) what the autoencoder saw
+    image: np.ndarray  # (28, 28) what the model saw
     recon: np.ndarray  # its reconstruction
-    error_map: np.ndarray  # per-pixel squared error
-    score: float  # mean squared error: the anomaly score
+    error_map: np.ndarray  # per-pixel share of the score (squared error, or excess cross-entropy in nats)
+    score: float  # the anomaly score (negative ELBO in nats, or MSE per pixel)
     digit_percentile: float  # share of test digits with a lower score
 
 
-def anomaly_heatmap(source: str = "digits", index: int = 0, upload: bytes | None = None) -> AnomalyResult:
-    """Score one input — item `index` of a set, or an uploaded picture (made MNIST-style) — by reconstruction
-    error of the k = 8 autoencoder, with its per-pixel error map."""
+def anomaly_heatmap(source: str = "digits", index: int = 0, upload: bytes | None = None,
+                    score: str = "elbo") -> AnomalyResult:
+    """Score one input — item `index` of a set, or an uploaded picture (made MNIST-style) — with `score`
+    ("elbo": digits-vae16's negative ELBO; "mse": reconstruction error of the k = 8 autoencoder), with its
+    per-pixel map."""
+    from engine import inference
     from engine.api import load
+    from engine.experiments import digits as vae_lab
     from engine.experiments import digits_ae as lab
 
+    sc = _score(score)
     if upload is not None:
         x = upload_to_digit(upload)
     else:
@@ -330,18 +380,25 @@ def anomaly_heatmap(source: str = "digits", index: int = 0, upload: bytes | None
         if not 0 <= int(index) < len(images):
             raise ValueError(f"The {source} set has items 0-{len(images) - 1}.")
         x = images[int(index)]
-    recon = lab.reconstruct_k(load(AEK), x[None], lab.ANOMALY_K)[0]
-    err = (recon - x) ** 2
-    score = float(err.mean())
-    return AnomalyResult(x, recon, err, score, float((_aek_extras()["err_digits"] < score).mean()))
+    model = load(sc.model)
+    if score == "elbo":
+        recon = inference.reconstruct(model, x[None])[0]
+        err = vae_lab.neg_elbo(model, x[None], per_pixel=True)[0]
+        value = float(vae_lab.neg_elbo(model, x[None])[0])
+    else:
+        recon = lab.reconstruct_k(model, x[None], lab.ANOMALY_K)[0]
+        err = (recon - x) ** 2
+        value = float(err.mean())
+    pct = float((_scores_of(score)[f"{sc.prefix}_digits"] < value).mean())
+    return AnomalyResult(x, recon, err, value, pct)
 
 
-def error_heatmap(error_map: np.ndarray, scale: int = 8) -> Any:
-    """Per-pixel squared error as a crisp heat picture: black (0) through red and yellow to white (error 1).
+def error_heatmap(error_map: np.ndarray, scale: int = 8, vmax: float = 1.0) -> Any:
+    """Per-pixel error as a crisp heat picture: black (0) through red and yellow to white (`vmax` and above).
     The square root spreads small errors, which are most of them, over more of the colour ramp."""
     from PIL import Image
 
-    a = np.sqrt(np.clip(np.asarray(error_map, dtype=np.float32), 0, 1))
+    a = np.sqrt(np.clip(np.asarray(error_map, dtype=np.float32) / vmax, 0, 1))
     rgb = np.stack([np.clip(3 * a, 0, 1), np.clip(3 * a - 1, 0, 1), np.clip(3 * a - 2, 0, 1)], -1)
     img = (rgb * 255).round().astype(np.uint8)
     return Image.fromarray(np.repeat(np.repeat(img, scale, 0), scale, 1))

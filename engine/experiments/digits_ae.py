@@ -3,8 +3,9 @@
 `digits-dae` is the Keras tutorial's conv denoiser with a wider bottleneck, trained over a range of noises;
 `digits-dae-seed` is that tutorial's design as published (Conv 32 / 32, BCE), trained the same way, so the gain of
 the changes is measured rather than claimed. `digits-ae-k` holds five bottleneck AEs (k = 2 ... 32) compared with
-PCA at the same k; its k = 8 member also drives the anomaly page (digits reconstruct well, letters, faces and
-noise do not).
+PCA at the same k; its k = 8 member's reconstruction error is the anomaly page's second score (`recon_auc_*` on
+its card): it catches noise and faces but not letters drawn MNIST-style, which reconstruct about as well as digits.
+The page's main score, the VAE's negative ELBO, and the anomaly bars live with `digits-vae16` (digits.py).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from engine.viz import gray_ink
 
 SHAPE = (28, 28)
 KS = (2, 4, 8, 16, 32)
-ANOMALY_K = 8  # the sub-AE whose reconstruction error scores inputs on the anomaly page
+ANOMALY_K = 8  # the sub-AE whose reconstruction error is the anomaly page's second score
 NLM_FACTORS = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 0.8)  # NL-means h = factor x sigma: the baseline gets its best one
 NOISE_SEED_DRAWS = {"letters": 4, "noise": 60}
 
@@ -298,8 +299,8 @@ def eval_aek(model, seed: int = 0, n: int | None = None) -> dict[str, float]:
     out["knn5_acc_ae2"] = knn5(encode_k(model, d.x_train, 2), d.y_train, encode_k(model, x_te, 2), y_te)
     out["knn5_acc_pca2"] = knn5(pca.transform(flat_tr)[:, :2], d.y_train, pca.transform(flat_te)[:, :2], y_te)
     scores = anomaly_scores(model, seed, n)
-    for name in ("letters", "noise", "faces"):
-        out[f"auc_{name}"] = auc(scores["digits"], scores[name])
+    for name in ("letters", "noise", "faces"):  # not the issue's auc_* bars: those are digits-vae16's
+        out[f"recon_auc_{name}"] = auc(scores["digits"], scores[name])
     return {k: round(float(v), 5) for k, v in out.items()}
 
 
@@ -384,10 +385,20 @@ def _page_calls_aek():
         "pca_vs_ae figure": lambda: api.pca_mse_figure(),
         "pca_vs_ae reconstructions(k=8, uncached)": lambda: api.pca_ae_reconstructions(8, next(fresh), 10),
         "scatter figures (PCA-2, AE-2; cached after 1st)": lambda: api.pca_ae_scatter(),
-        "anomaly histogram": lambda: api.anomaly_histogram(),
-        "anomaly roc + threshold": lambda: api.anomaly_roc(0.02),
-        "anomaly heatmap (set item)": lambda: api.anomaly_heatmap(source="letters", index=3),
-        "anomaly upload (1 Mpx PNG)": lambda: api.anomaly_heatmap(upload=_MEGAPIXEL_PNG()),
+        **anomaly_page_calls("mse"),
+    }
+
+
+def anomaly_page_calls(score: str) -> dict:
+    """The anomaly page's calls for one score ("elbo": digits-vae16's bench times them, "mse": digits-ae-k's)."""
+    from engine import api
+
+    thr = {"elbo": 150.0, "mse": 0.02}[score]
+    return {
+        f"anomaly histogram ({score})": lambda: api.anomaly_histogram(None, thr, score),
+        f"anomaly roc + threshold ({score})": lambda: api.anomaly_roc(thr, score),
+        f"anomaly heatmap, set item ({score})": lambda: api.anomaly_heatmap("letters", 3, score=score),
+        f"anomaly upload, 1 Mpx PNG ({score})": lambda: api.anomaly_heatmap(upload=_MEGAPIXEL_PNG(), score=score),
     }
 
 
@@ -480,15 +491,19 @@ register_experiment(Experiment(
     name="digits-ae-k",
     title="Digits: autoencoders vs PCA (k = 2 ... 32)",
     description="Five convolutional bottleneck autoencoders, latent k = 2, 4, 8, 16, 32, trained with MSE on warped "
-                "digits and compared with PCA at the same k; the k = 8 one scores anomalies by reconstruction error.",
+                "digits and compared with PCA at the same k; the k = 8 one's reconstruction error is the anomaly "
+                "page's second score.",
     family="conv-ae-k",
     model_config=ConvAEKConfig(ks=KS, width=16, hidden=128, default_k=2),
-    train_config=TrainConfig(epochs=30, steps_per_epoch=math.ceil(4000 / 128), batch_size=128, lr=2e-3,
+    # The first run had 960 steps on a saturated CPU (mse_ratio_k2 0.814). Measured on the k = 2 AE alone: 2 016
+    # steps 0.735, 4 000 steps 0.696; a full-resolution conv head on the decoder was worse (0.782 at 2 016 steps)
+    # and 4x slower. So: the same AEs, trained 8 000 steps.
+    train_config=TrainConfig(epochs=250, steps_per_epoch=math.ceil(4000 / 128), batch_size=128, lr=2e-3,
                              weight_decay=1e-4, warmup_steps=50),
     batches=_aek_batches,
     evaluate=eval_aek,
     headline="mse_ratio_k2",
-    bars=(Bar("mse_ratio_k2", "<=", 0.70), Bar("auc_letters", ">=", 0.95), Bar("auc_noise", ">=", 0.95)),
+    bars=(Bar("mse_ratio_k2", "<=", 0.70),),
     bench=bench_aek,
     extras=extras_aek,
     page_calls=_page_calls_aek,

@@ -69,19 +69,39 @@ def test_pca_page_k_slider_plots_and_accuracies():
     assert any("PCA, k = 2" in m.value for m in at.markdown)
 
 
-def test_anomaly_page_threshold_sets_and_upload():
+def test_anomaly_page_scores_threshold_sets_and_upload():
     at = open_page("app_pages/digits_anomalies.py")
     assert len(at.get("plotly_chart")) == 2
-    at.slider(key="an_threshold").set_value(0.05).run()
-    assert not at.exception
+    assert at.radio(key="an_score").value == "elbo"  # the VAE's negative ELBO drives the page
+    assert "digits-vae16" in texts(at) and any("nats" in m.value for m in at.markdown)
     detected = {m.label: m.value for m in at.metric}
-    assert "digits flagged (false alarms)" in detected
+    # the default threshold passes 95 % of digits (rounded to the slider's whole nats)
+    assert 4.0 <= float(detected["digits flagged (false alarms)"].rstrip("%")) <= 6.0
+    letters_elbo = float(detected["letters detected"].rstrip("%"))
+    at.slider(key="an_threshold_elbo").set_value(300.0).run()
+    assert not at.exception
+    at.radio(key="an_score").set_value("mse").run()
+    assert not at.exception and at.query_params["score"] == "mse"
+    detected = {m.label: m.value for m in at.metric}
+    assert float(detected["letters detected"].rstrip("%")) < letters_elbo  # the lesson: MSE lets letters through
+    at.slider(key="an_threshold_mse").set_value(0.05).run()
     at.selectbox(key="an_source").set_value("faces").run()
     at.number_input(key="an_index").set_value(12).run()
     assert not at.exception and at.query_params["set"] == "faces" and at.query_params["i"] == "12"
     assert any("Reconstruction error" in m.value for m in at.markdown)
+    at.radio(key="an_score").set_value("elbo").run()
+    assert at.slider(key="an_threshold_elbo").value == 300.0  # each score keeps its own threshold
     at.file_uploader(key="an_upload").set_value(("digit.png", digit_png(5, 1000, "L"), "image/png")).run()
     assert not at.exception and not at.error
     assert any("your upload" in c.value for c in at.caption)
+    assert any("Negative ELBO" in m.value for m in at.markdown)
     at.file_uploader(key="an_upload").set_value(("x.png", b"garbage", "image/png")).run()
     assert not at.exception and "Could not use that file" in at.error[0].value
+
+
+def test_anomaly_page_reads_its_score_from_the_url():
+    at = open_page("app_pages/digits_anomalies.py", {"score": "mse", "set": "noise", "i": "4"})
+    assert at.radio(key="an_score").value == "mse" and at.selectbox(key="an_source").value == "noise"
+    assert not at.exception
+    at = open_page("app_pages/digits_anomalies.py", {"score": "astrology"})
+    assert at.radio(key="an_score").value == "elbo"

@@ -40,12 +40,17 @@ def test_digits_pca(page, app_url):
 
 
 def test_digits_anomalies_upload(page, app_url, tmp_path):
-    visit(page, f"{app_url}/digits-anomalies?set=letters&i=3", "Per-pixel error")
+    visit(page, f"{app_url}/digits-anomalies?set=letters&i=3", "Per-pixel score")
     page.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for(timeout=90_000)
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 2
+    assert page.get_by_text("Negative ELBO").count() >= 1  # the VAE's score is the default
+    settle(page)
+    finish(page, "digits-anomalies-elbo")
+    page.get_by_text("reconstruction error (digits-ae-k, k = 8)").first.click()  # the second score
+    page.get_by_text("Reconstruction error").first.wait_for(timeout=30_000)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
         str(_digit_png(tmp_path / "two.png", 1)))
     page.get_by_text("Showing your upload").first.wait_for(timeout=30_000)
     settle(page)
-    assert page.get_by_text("Reconstruction error").count() >= 1
+    assert "score=mse" in page.url
     finish(page, "digits-anomalies")

@@ -1,5 +1,6 @@
 """The shipped digits-dae and digits-ae-k checkpoints meet the issue's bars on fresh noise / fresh OOD draws
-(seeds other than the card's) over part of the test digits: seconds each."""
+(seeds other than the card's) over part of the test digits: seconds each. The anomaly bars are digits-vae16's
+(test_digits_vae_bars.py)."""
 
 import pytest
 
@@ -41,30 +42,22 @@ def test_dae_improves_on_the_keras_seed_design():
     assert seed_model is not None
 
 
-# The shipped digits-ae-k misses these two bars (card: mse_ratio_k2 0.814, auc_letters 0.650). strict=True: once a
-# retrained checkpoint meets them, the XPASS fails the run and these markers must go.
-MISSED = pytest.mark.xfail(strict=True, reason="shipped digits-ae-k misses the issue's bar; see docs/digits.md")
-
-
-@MISSED
 def test_ae_k2_beats_pca_by_the_bar(aek_metrics):
     assert aek_metrics["mse_ratio_k2"] <= 0.70, aek_metrics
 
 
 def test_ae_beats_pca_at_small_k(aek_metrics):
-    for k in (2, 4, 8, 16):  # at k = 32 the shipped AEs (no full-resolution conv) fall behind PCA
-        assert aek_metrics[f"mse_ratio_k{k}"] < 0.9, (k, aek_metrics)
+    for k in (2, 4, 8, 16, 32):  # the card: 0.669, 0.536, 0.397, 0.298, 0.328
+        assert aek_metrics[f"mse_ratio_k{k}"] < 0.75, (k, aek_metrics)
 
 
 def test_ae_2d_code_separates_classes_better_than_pca(aek_metrics):
     assert aek_metrics["knn5_acc_ae2"] > aek_metrics["knn5_acc_pca2"]
 
 
-def test_anomaly_auc_noise(aek_metrics):
-    assert aek_metrics["auc_noise"] >= 0.95, aek_metrics
-    assert aek_metrics["auc_faces"] >= 0.75, aek_metrics
-
-
-@MISSED
-def test_anomaly_auc_letters(aek_metrics):
-    assert aek_metrics["auc_letters"] >= 0.95, aek_metrics
+def test_reconstruction_error_catches_noise_and_faces_but_not_letters(aek_metrics):
+    # The anomaly page's second score. Its AUCs are not the issue's bars (those are digits-vae16's negative ELBO,
+    # tests/quality/test_digits_vae_bars.py); the page teaches the contrast, so the contrast is what is checked.
+    assert aek_metrics["recon_auc_noise"] >= 0.9, aek_metrics
+    assert aek_metrics["recon_auc_faces"] >= 0.75, aek_metrics
+    assert aek_metrics["recon_auc_letters"] < 0.9, aek_metrics  # card 0.834: short of the 0.95 the VAE reaches

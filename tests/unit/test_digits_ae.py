@@ -11,17 +11,21 @@ from PIL import Image
 from engine import api, checkpoints
 from engine.data import digits
 from engine.experiments import digits_ae as lab
+from engine.experiments import digits as vae_lab
 from engine.models.conv_ae import ConvAEKConfig, ConvDAEConfig
+from engine.models.conv_vae import ConvVAEConfig
 from engine.registry import build_model, get_experiment
 from engine.training import TrainConfig, Trainer, seed_everything
 
 TINY = {"digits-dae": ConvDAEConfig(channels=(4, 8), loss="mse"),
-        "digits-ae-k": ConvAEKConfig(ks=(2, 4, 8, 16, 32), width=4, hidden=16)}
+        "digits-ae-k": ConvAEKConfig(ks=(2, 4, 8, 16, 32), width=4, hidden=16),
+        "digits-vae16": ConvVAEConfig(latent_dim=16, channels=(4, 8), hidden=16)}
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    """Tiny digits-dae and digits-ae-k trained for a few steps, saved with real metrics and extras."""
+    """Tiny digits-dae, digits-ae-k and digits-vae16 trained for a few steps, saved with real metrics and extras
+    (for the VAE only what the anomaly page reads: its UMAP would take a minute)."""
     d = tmp_path_factory.mktemp("digits-ck")
     mp = pytest.MonkeyPatch()
     mp.setenv("AEX_CHECKPOINTS", str(d))
@@ -32,10 +36,14 @@ def tiny(tmp_path_factory):
         seed_everything(0)
         m = build_model(exp.family, cfg)
         Trainer(m, TrainConfig(epochs=1, steps_per_epoch=3, batch_size=32, warmup_steps=1)).fit(exp.batches)
-        metrics = exp.evaluate(m, 5, n=100)
+        m.eval()
+        if name == "digits-vae16":
+            metrics, extras = vae_lab.anomaly_aucs(m, 5, n=100), vae_lab.anomaly_extras(m)
+        else:
+            metrics, extras = exp.evaluate(m, 5, n=100), exp.extras(m) if exp.extras else None
         card = {"model": exp.family, "model_config": exp.model_config_dict() | {
             k: getattr(cfg, k) for k in cfg.__dataclass_fields__}, "metrics": metrics}
-        checkpoints.save(name, m, card, exp.extras(m) if exp.extras else None, directory=d)
+        checkpoints.save(name, m, card, extras, directory=d)
         models[name] = (m, metrics)
     yield models
     mp.undo()
@@ -174,8 +182,10 @@ def test_eval_reports_every_metric_key(tiny):
     assert dae_m["psnr_gain_vs_nlm"] == pytest.approx(dae_m["psnr_gauss03"] - dae_m["psnr_nlm_gauss03"], abs=1e-3)
     for k in (2, 4, 8, 16, 32):
         assert aek_m[f"mse_ratio_k{k}"] == pytest.approx(aek_m[f"mse_ae_k{k}"] / aek_m[f"mse_pca_k{k}"], rel=1e-3)
-    for key in ("knn5_acc_ae2", "knn5_acc_pca2", "auc_letters", "auc_noise", "auc_faces"):
+    for key in ("knn5_acc_ae2", "knn5_acc_pca2", "recon_auc_letters", "recon_auc_noise", "recon_auc_faces"):
         assert 0 <= aek_m[key] <= 1
+    assert not any(k.startswith("auc_") for k in aek_m), "the auc_* bars are digits-vae16's, not this model's"
+    assert set(tiny["digits-vae16"][1]) == {"auc_letters", "auc_noise", "auc_faces"}
 
 
 # --- facade ----------------------------------------------------------------------------------------------------
@@ -215,19 +225,50 @@ def test_pca_page_calls(tiny):
     assert [t.name for t in api.pca_mse_figure().data] == ["PCA (fit on train)", "conv autoencoder"]
 
 
-def test_anomaly_page_calls(tiny):
-    thr = api.anomaly_threshold_default()
-    roc = api.anomaly_roc(thr)
+@pytest.mark.parametrize("score, name, auc_key", [("elbo", "digits-vae16", "auc_"),
+                                                  ("mse", "digits-ae-k", "recon_auc_")])
+def test_anomaly_page_calls(tiny, score, name, auc_key):
+    thr = api.anomaly_threshold_default(score)
+    roc = api.anomaly_roc(thr, score)
     assert set(roc.auc) == {"letters", "faces", "noise"}
     assert roc.flagged["digits"] == pytest.approx(0.05, abs=0.01)
-    assert roc.auc["letters"] == tiny["digits-ae-k"][1]["auc_letters"]
-    assert len(api.anomaly_histogram(0.01, thr).data) == 4
-    res = api.anomaly_heatmap("faces", 7)
-    assert res.error_map.shape == (28, 28) and res.score == pytest.approx(res.error_map.mean())
-    up = api.anomaly_heatmap(upload=_png(np.kron(digits.load().x_test[0], np.ones((10, 10))), "RGB"))
+    assert roc.auc["letters"] == tiny[name][1][f"{auc_key}letters"]
+    assert len(api.anomaly_histogram(0.01, thr, score).data) == 4
+    res = api.anomaly_heatmap("faces", 7, score=score)
+    assert res.error_map.shape == (28, 28) and (res.error_map >= 0).all()
+    if score == "mse":
+        assert res.score == pytest.approx(res.error_map.mean())
+    else:  # the per-pixel excess cross-entropy is part of the negative ELBO; the rest is the pixels' entropy + KL
+        assert 0 < res.error_map.sum() < res.score
+    up = api.anomaly_heatmap(upload=_png(np.kron(digits.load().x_test[0], np.ones((10, 10))), "RGB"), score=score)
     assert 0 <= up.digit_percentile <= 1
     with pytest.raises(ValueError, match="items 0-"):
-        api.anomaly_heatmap("letters", 5000)
+        api.anomaly_heatmap("letters", 5000, score=score)
     with pytest.raises(ValueError, match="Unknown set"):
-        api.anomaly_heatmap("cats", 0)
+        api.anomaly_heatmap("cats", 0, score=score)
     assert api.error_heatmap(res.error_map, 4).size == (112, 112)
+
+
+def test_unknown_anomaly_score_is_a_clear_error(tiny):
+    with pytest.raises(ValueError, match="Unknown anomaly score"):
+        api.anomaly_roc(0.1, "psychic")
+
+
+def test_neg_elbo_is_reconstruction_cross_entropy_plus_kl(tiny):
+    """The score by hand for two digits, and its per-pixel map: zero where the reconstruction equals the input."""
+    m = tiny["digits-vae16"][0]
+    x = digits.load().x_test[:2]
+    with torch.inference_mode():
+        mu, logvar = m.stats(torch.from_numpy(x))
+        p = torch.sigmoid(m.decode_logits(mu)).double()
+        xt = torch.from_numpy(x).reshape(2, -1).double()
+        bce = -(xt * p.log() + (1 - xt) * (1 - p).log()).sum(1)
+        kl = 0.5 * (mu ** 2 + logvar.exp() - 1 - logvar).sum(1)
+    np.testing.assert_allclose(vae_lab.neg_elbo(m, x), (bce + kl).numpy(), rtol=1e-4)
+    recon = p.float().reshape(2, 28, 28).numpy()
+    # the excess cross-entropy at each pixel is KL(Bernoulli(x) || Bernoulli(recon)): >= 0, 0 iff recon == x
+    pix = vae_lab.neg_elbo(m, x, per_pixel=True)
+    xp = x.reshape(2, -1).astype(np.float64).clip(1e-6, 1 - 1e-6)
+    pp = recon.reshape(2, -1).astype(np.float64)
+    kl_pix = xp * np.log(xp / pp) + (1 - xp) * np.log((1 - xp) / (1 - pp))
+    np.testing.assert_allclose(pix.reshape(2, -1), np.maximum(kl_pix, 0), atol=2e-3)
