@@ -300,6 +300,11 @@ def anomaly_threshold_default(score: str = "elbo") -> float:
     return float(np.quantile(_scores_of(score)[f"{sc.prefix}_digits"], 0.95))
 
 
+# Below the axis title: the page shows the two plots side by side, and in a half-width column a legend of four
+# entries wraps into rows that would cover the top of the plot and the threshold's label.
+_LEGEND_BELOW = dict(orientation="h", yanchor="top", y=-0.22, x=0)
+
+
 def anomaly_histogram(upload_score: float | None = None, threshold: float | None = None, score: str = "elbo"):
     """Histograms of the anomaly score (log scale) for test digits and every out-of-distribution set."""
     import plotly.graph_objects as go
@@ -316,9 +321,8 @@ def anomaly_histogram(upload_score: float | None = None, threshold: float | None
     if upload_score is not None:
         fig.add_vline(x=float(np.log10(max(upload_score, 1e-6))), line_color="black", line_width=3,
                       annotation_text="your image")
-    fig.update_layout(barmode="overlay", height=340, margin=dict(l=10, r=10, t=30, b=10),
-                      xaxis_title=f"log10 {sc.unit}", yaxis_title="share of the set",
-                      legend=dict(orientation="h", y=1.15))
+    fig.update_layout(barmode="overlay", height=400, margin=dict(l=10, r=10, t=30, b=10),
+                      xaxis_title=f"log10 {sc.unit}", yaxis_title="share of the set", legend=_LEGEND_BELOW)
     return fig
 
 
@@ -348,8 +352,8 @@ def anomaly_roc(threshold: float, score: str = "elbo") -> RocResult:
         flagged[key] = float((ex[f"{sc.prefix}_{key}"] > threshold).mean())
         fig.add_scatter(x=[flagged["digits"]], y=[flagged[key]], mode="markers", marker=dict(size=10, color="black"),
                         showlegend=False, hovertext=f"threshold {threshold:.4g}")
-    fig.update_layout(height=340, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="false alarms (test digits)",
-                      yaxis_title="detected", legend=dict(orientation="h", y=1.15))
+    fig.update_layout(height=400, margin=dict(l=10, r=10, t=30, b=10), xaxis_title="false alarms (test digits)",
+                      yaxis_title="detected", legend=_LEGEND_BELOW)
     return RocResult(fig, aucs, flagged)
 
 
