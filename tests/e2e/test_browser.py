@@ -37,7 +37,9 @@ def test_letters_toggle_pixel_and_click_map(page, app_url):
     assert "px=000e0be2f" not in page.url and "px=" in page.url
     click_map(page, 0.2, 0.2)
     page.get_by_text("Decoded at").wait_for(timeout=15_000)
-    assert page.get_by_text("Closest letter").is_visible()
+    # The caption and the line below it arrive as separate deltas of the same rerun: wait for the second too
+    # (checking it at once failed once in CI, the caption already drawn and the line not yet).
+    page.get_by_text("Closest letter").wait_for(timeout=15_000)
     finish(page, "letters")
 
 
