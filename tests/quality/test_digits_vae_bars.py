@@ -100,3 +100,12 @@ def test_shipped_anomaly_scores_match_the_weights():
                                ex["nelbo_letters"][:50], rtol=1e-3)
     card = api.card("digits-vae16")["metrics"]
     assert digits_ae.auc(ex["nelbo_digits"], ex["nelbo_letters"]) == pytest.approx(card["auc_letters"], abs=1e-6)
+
+
+def test_the_vae_likelihood_beats_the_scores_a_user_would_try_instead():
+    """`bench digits-vae16`'s comparison: the page's score against reconstruction errors and pixel kNN."""
+    rows = {r["score"]: r for r in lab.bench_vae16(api.load("digits-vae16"))["rows"]}
+    ours = rows.pop("VAE negative ELBO (the page)")
+    assert ours["auc_letters"] >= 0.95 and ours["auc_noise"] >= 0.95, ours
+    for label, r in rows.items():
+        assert ours["auc_letters"] > r["auc_letters"], (label, r, ours)
