@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from engine.models.layers import AEOutput, Autoencoder
+from engine.models.layers import AEOutput
+from engine.models.vae import GaussianVAE
 from engine.registry import register_model
 
 
@@ -35,7 +35,7 @@ class ConvVAEConfig:
 
 
 @register_model("conv-vae")
-class ConvVAE(Autoencoder):
+class ConvVAE(GaussianVAE):
     Config = ConvVAEConfig
 
     def __init__(self, cfg: ConvVAEConfig):
@@ -62,16 +62,8 @@ class ConvVAE(Autoencoder):
         mu, logvar = self.encoder(x.reshape(len(x), 1, *self.input_shape)).chunk(2, dim=1)
         return mu, logvar.clamp(-12, 8)
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """The posterior mean: the deterministic code used for maps, neighbours and projections."""
-        return self.stats(x)[0]
-
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder_conv(self.decoder_fc(z).reshape(len(z), *self.small)).reshape(len(z), -1)
-
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Decode `n` draws from the prior N(0, I)."""
-        return self.decode(torch.randn(n, self.latent_dim, generator=generator))
 
     def kl_weight(self) -> float:
         if self.cfg.kl_warmup_steps <= 0:
@@ -79,16 +71,9 @@ class ConvVAE(Autoencoder):
         return self.cfg.beta * min(1.0, self._steps / self.cfg.kl_warmup_steps)
 
     def forward(self, x: torch.Tensor, target: torch.Tensor | None = None) -> AEOutput:
-        target = x if target is None else target
-        mu, logvar = self.stats(x)
-        # Reparameterisation trick: the noise is outside the graph, so gradients reach mu and logvar.
-        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu) if self.training else mu
-        logits = self.decode_logits(z)
-        rec = F.binary_cross_entropy_with_logits(logits, self.flat(target), reduction="sum") / len(x)
-        kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / len(x)
-        weight = self.kl_weight()
+        weight = self.kl_weight()  # the weight this step's loss uses, before the step counts
+        out = super().forward(x, target)
         if self.training:
             self._steps += 1
-        return AEOutput(recon=torch.sigmoid(logits).reshape(x.shape), z=z, loss=rec + weight * kl, mu=mu,
-                        logvar=logvar, parts={"recon": float(rec.detach()), "kl": float(kl.detach()),
-                                              "kl_weight": weight})
+        out.parts["kl_weight"] = weight
+        return out

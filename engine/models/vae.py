@@ -23,26 +23,20 @@ class VAEConfig:
         self.input_shape, self.hidden = tuple(self.input_shape), tuple(self.hidden)
 
 
-@register_model("mlp-vae")
-class VAE(Autoencoder):
-    Config = VAEConfig
-
-    def __init__(self, cfg: VAEConfig):
-        super().__init__(cfg)
-        self.body = mlp([self.n_in, *cfg.hidden], last_act=True)
-        self.to_stats = nn.Linear(cfg.hidden[-1], 2 * cfg.latent_dim)
-        self.decoder = mlp([cfg.latent_dim, *reversed(cfg.hidden), self.n_in])
+class GaussianVAE(Autoencoder):
+    """What every VAE family shares: a Gaussian posterior N(mu, exp(logvar)) from `stats`, a Bernoulli decoder
+    (`decode_logits`), the N(0, I) prior, and the beta-weighted ELBO loss. Subclasses give `stats` and
+    `decode_logits`, and may change `kl_weight` (e.g. a warm-up)."""
 
     def stats(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        mu, logvar = self.to_stats(self.body(self.flat(x))).chunk(2, dim=1)
-        return mu, logvar.clamp(-12, 8)
+        raise NotImplementedError
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """The posterior mean: the deterministic code used for maps, interpolation and nearest neighbours."""
         return self.stats(x)[0]
 
-    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
-        return self.decoder(z)
+    def kl_weight(self) -> float:
+        return self.cfg.beta
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Decode `n` draws from the prior N(0, I)."""
@@ -56,6 +50,24 @@ class VAE(Autoencoder):
         logits = self.decode_logits(z)
         rec = F.binary_cross_entropy_with_logits(logits, self.flat(target), reduction="sum") / len(x)
         kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / len(x)
-        loss = rec + self.cfg.beta * kl
+        loss = rec + self.kl_weight() * kl
         return AEOutput(recon=torch.sigmoid(logits).reshape(x.shape), z=z, loss=loss, mu=mu, logvar=logvar,
                         parts={"recon": float(rec.detach()), "kl": float(kl.detach())})
+
+
+@register_model("mlp-vae")
+class VAE(GaussianVAE):
+    Config = VAEConfig
+
+    def __init__(self, cfg: VAEConfig):
+        super().__init__(cfg)
+        self.body = mlp([self.n_in, *cfg.hidden], last_act=True)
+        self.to_stats = nn.Linear(cfg.hidden[-1], 2 * cfg.latent_dim)
+        self.decoder = mlp([cfg.latent_dim, *reversed(cfg.hidden), self.n_in])
+
+    def stats(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mu, logvar = self.to_stats(self.body(self.flat(x))).chunk(2, dim=1)
+        return mu, logvar.clamp(-12, 8)
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
