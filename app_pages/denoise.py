@@ -4,6 +4,7 @@ import hashlib
 
 import streamlit as st
 
+from app_pages import url_state
 from engine import api
 
 st.title("🖼️ Photo denoiser")
@@ -19,15 +20,6 @@ NOISE_LEVEL = {"gaussian": ("sigma (0-255)", 0.0, 100.0, 25.0, 1.0),  # label, m
                "salt_pepper": ("share of values", 0.0, 0.5, 0.1, 0.01)}
 
 
-def _number(key: str, default: float, lo: float, hi: float) -> float:
-    """A number from the URL, clamped to [lo, hi]; the default if it is missing or not a finite number."""
-    try:
-        v = float(st.query_params.get(key, default))
-    except ValueError:
-        return default
-    return min(max(v, lo), hi) if v == v and abs(v) != float("inf") else default
-
-
 if "dn_source" not in S:  # first run of a session: state from the URL, defaults on anything malformed
     q = st.query_params
     S.dn_source = "Upload" if q.get("src") == "upload" else "Sample"
@@ -35,8 +27,8 @@ if "dn_source" not in S:  # first run of a session: state from the URL, defaults
     S.dn_noise = q.get("noise") if q.get("noise") in api.IMAGE_NOISES else (
         "none" if S.dn_source == "Upload" else "gaussian")  # your own photo is noisy already
     spec = NOISE_LEVEL.get(S.dn_noise)
-    S.dn_level = _number("level", spec[3], spec[1], spec[2]) if spec else 0.0
-    S.dn_seed = int(_number("seed", 0, 0, 2**31 - 1))
+    S.dn_level = url_state.number("level", spec[3], spec[1], spec[2]) if spec else 0.0
+    S.dn_seed = int(url_state.number("seed", 0, 0, 2**31 - 1))
 
 
 def _source_changed() -> None:

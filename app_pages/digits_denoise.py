@@ -3,6 +3,7 @@ median filter, PSNR and SSIM under each picture."""
 
 import streamlit as st
 
+from app_pages import url_state
 from engine import api
 
 st.title("🧹 Digits: a denoising autoencoder against the classics")
@@ -17,19 +18,11 @@ NOISES = api.digit_noise_kinds()
 S = st.session_state
 
 
-def _num(key: str, default: float, lo: float, hi: float) -> float:
-    try:
-        v = float(st.query_params.get(key, default))
-    except ValueError:
-        return default
-    return min(max(v, lo), hi) if v == v and abs(v) != float("inf") else default
-
-
 if "dn_noise" not in S:  # first run of the session: state from the URL, defaults for anything malformed
     S.dn_noise = st.query_params.get("noise") if st.query_params.get("noise") in NOISES else "gaussian"
-    S.dn_amount = _num("amount", NOISES[S.dn_noise]["default"], 0.0, NOISES[S.dn_noise]["max"])
-    S.dn_seed = int(_num("seed", 0, 0, 2**31 - 1))
-    S.dn_start = int(_num("start", 0, 0, 9999))
+    S.dn_amount = url_state.number("amount", NOISES[S.dn_noise]["default"], 0.0, NOISES[S.dn_noise]["max"])
+    S.dn_seed = int(url_state.number("seed", 0, 0, 2**31 - 1))
+    S.dn_start = int(url_state.number("start", 0, 0, 9999))
 
 
 def _noise_changed() -> None:

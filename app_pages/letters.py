@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app_pages import url_state
 from engine import api
 
 st.title("🔤 Letters: a denoising autoencoder in two dimensions")
@@ -17,15 +18,6 @@ MODELS = {"letters-dae": "denoising AE (trained on noisy letters)", "letters-ae"
 S = st.session_state
 
 
-def _number(key: str, default: float, lo: float, hi: float) -> float:
-    """A number from the URL, clamped to [lo, hi]; the default if it is missing or not a finite number."""
-    try:
-        value = float(st.query_params.get(key, default))
-    except ValueError:
-        return default
-    return min(max(value, lo), hi) if value == value and abs(value) != float("inf") else default
-
-
 def _from_url() -> None:
     """First run of a session: take the state from the URL, falling back to defaults on anything malformed."""
     q = st.query_params
@@ -37,8 +29,8 @@ def _from_url() -> None:
         st.toast("The pixel code in the URL was not valid; starting from the glyph.")
     S.noise = q.get("noise") if q.get("noise") in NOISES else "salt_pepper"
     spec = NOISES[S.noise]
-    S.amount = _number("amount", float(spec["default"]), 0.0, float(spec["max"]))
-    S.seed = int(_number("seed", 0, 0, 2**31 - 1))
+    S.amount = url_state.number("amount", float(spec["default"]), 0.0, float(spec["max"]))
+    S.seed = int(url_state.number("seed", 0, 0, 2**31 - 1))
     S.model = q.get("model") if q.get("model") in MODELS else "letters-dae"
     S.clicked = None
 

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app_pages import url_state
 from engine import api
 
 st.title("📡 Radio: recover cosmic-ray pulses from noisy antenna traces")
@@ -17,20 +18,11 @@ SET_HELP = {"realistic": "galactic + thermal noise, 0–3 RFI lines per trace, o
 S = st.session_state
 
 
-def _number(key: str, default: float, lo: float, hi: float) -> float:
-    """A number from the URL, clamped to [lo, hi]; the default if missing or not a finite number."""
-    try:
-        value = float(st.query_params.get(key, default))
-    except ValueError:
-        return default
-    return min(max(value, lo), hi) if value == value and abs(value) != float("inf") else default
-
-
 if "radio_set" not in S:  # first run of a session: state from the URL
     q = st.query_params
     S.radio_set = q.get("noise") if q.get("noise") in SETS else "realistic"
-    S.radio_snr = round(_number("snr", 2.0, 0.5, 5.0) * 2) / 2
-    S.radio_seed = int(_number("seed", 0, 0, 2**31 - 1))
+    S.radio_snr = round(url_state.number("snr", 2.0, 0.5, 5.0) * 2) / 2
+    S.radio_seed = int(url_state.number("seed", 0, 0, 2**31 - 1))
 
 
 def _next() -> None:
