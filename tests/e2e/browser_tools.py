@@ -3,6 +3,11 @@
 import shutil
 from pathlib import Path
 
+try:  # auto-retrying assertions: wait for the state a test expects, never for a fixed time
+    from playwright.sync_api import expect
+except ImportError:  # conftest.py skips (or, with E2E_REQUIRED=1, fails) the browser tests and says why
+    expect = None
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

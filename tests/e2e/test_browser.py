@@ -4,7 +4,7 @@ Fixtures (app_url, browser, page) are in conftest.py; screenshots go to test-art
 """
 
 import pytest
-from browser_tools import click_map, finish, no_errors, settle, visit
+from browser_tools import click_map, expect, finish, no_errors, settle, visit
 
 pytestmark = pytest.mark.e2e
 
@@ -14,14 +14,14 @@ def test_a_deep_link_on_a_fresh_server_gets_the_whole_app(page, fresh_app_url):
     sidebar (a folder named pages/ would make Streamlit run the page alone)."""
     visit(page, f"{fresh_app_url}/emoji", "Walk between two faces")
     sidebar = page.locator('[data-testid="stSidebar"]')
-    assert sidebar.get_by_text("Shipped models").is_visible()
-    assert sidebar.get_by_text("Letters: denoising in 2-D").is_visible()
+    expect(sidebar.get_by_text("Shipped models")).to_be_visible(timeout=60_000)
+    expect(sidebar.get_by_text("Letters: denoising in 2-D")).to_be_visible(timeout=60_000)
     no_errors(page)
 
 
 def test_home(page, app_url):
     visit(page, app_url, "Open the letters lab")
-    assert page.get_by_role("heading", name="Latent Explorer").is_visible()
+    expect(page.get_by_role("heading", name="Latent Explorer")).to_be_visible(timeout=60_000)
     assert page.locator('[data-testid="stImage"]').count() >= 2
     finish(page, "home")
 

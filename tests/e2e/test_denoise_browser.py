@@ -4,7 +4,7 @@ import io
 
 import numpy as np
 import pytest
-from browser_tools import finish, settle, shot
+from browser_tools import expect, finish, settle, shot
 from PIL import Image
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +42,7 @@ def test_real_upload(page, app_url, tmp_path):
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
     page.get_by_text("Denoised by the network").wait_for(timeout=60_000)
     settle(page, timeout=60_000)
-    assert page.get_by_text("Noise level (sigma, 0-255)").is_visible()
+    expect(page.get_by_text("Noise level (sigma, 0-255)")).to_be_visible(timeout=60_000)
     with page.expect_download() as dl:
         page.get_by_text("Download the denoised picture (PNG)").click()
     data = open(dl.value.path(), "rb").read()

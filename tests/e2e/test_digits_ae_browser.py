@@ -4,7 +4,7 @@ file chooser, screenshots in test-artifacts/."""
 
 import numpy as np
 import pytest
-from browser_tools import finish, settle, visit
+from browser_tools import expect, finish, settle, visit
 from PIL import Image
 
 pytestmark = pytest.mark.e2e
@@ -30,10 +30,10 @@ def test_digits_denoise_upload(page, app_url, tmp_path):
 
 def test_digits_pca(page, app_url):
     visit(page, f"{app_url}/digits-pca?k=4", "The two 2-D codes")
-    assert page.get_by_text("PCA, k = 4").count() == 1
+    expect(page.get_by_text("PCA, k = 4")).to_have_count(1, timeout=60_000)
     # plotly draws after the run (slow on a loaded CPU)
     page.locator('[data-testid="stPlotlyChart"]').nth(2).wait_for(timeout=90_000)
-    assert page.locator('[data-testid="stPlotlyChart"]').count() == 3
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(3, timeout=60_000)
     settle(page, 90_000)  # the first visit builds two 1 000-point scatters: slow on a loaded CPU
     finish(page, "digits-pca")
 
@@ -41,7 +41,7 @@ def test_digits_pca(page, app_url):
 def test_digits_anomalies_upload(page, app_url, tmp_path):
     visit(page, f"{app_url}/digits-anomalies?set=letters&i=3", "Per-pixel score")
     page.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for(timeout=90_000)
-    assert page.locator('[data-testid="stPlotlyChart"]').count() == 2
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(2, timeout=60_000)
     assert page.get_by_text("Negative ELBO").count() >= 1  # the VAE's score is the default
     settle(page)
     finish(page, "digits-anomalies-elbo")

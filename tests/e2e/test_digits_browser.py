@@ -2,7 +2,7 @@
 reconstruction appear; click the map; open the projections. Screenshots go to test-artifacts/."""
 
 import pytest
-from browser_tools import click_map, finish, settle, shot
+from browser_tools import click_map, expect, finish, settle, shot
 
 SLOW = 180_000  # a loaded CI machine: first render of a page that loads two models and UMAP-free extras
 
@@ -23,8 +23,9 @@ def test_draw_a_digit_and_see_its_point(page, app_url):
     page.mouse.up()
     page.get_by_text("Lands at").wait_for(timeout=SLOW)
     settle(page)
-    assert page.get_by_text("Its reconstruction").is_visible()
-    assert page.locator('[data-testid="stPlotlyChart"] .legendtext', has_text="your digit").count() == 1
+    expect(page.get_by_text("Its reconstruction")).to_be_visible(timeout=60_000)
+    legend = page.locator('[data-testid="stPlotlyChart"] .legendtext', has_text="your digit")
+    expect(legend).to_have_count(1, timeout=60_000)
     shot(page, "digits-map-drawn")
     click_map(page, 0.3, 0.3, "Decoded at", timeout=SLOW)
     finish(page, "digits-map")
@@ -33,7 +34,7 @@ def test_draw_a_digit_and_see_its_point(page, app_url):
 def test_projections_page(page, app_url):
     visit(page, f"{app_url}/digits-projections", "What each projection keeps")
     page.locator('[data-testid="stPlotlyChart"]').nth(2).wait_for(timeout=SLOW)
-    assert page.locator('[data-testid="stPlotlyChart"]').count() == 3
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(3, timeout=60_000)
     finish(page, "digits-projections")
 
 

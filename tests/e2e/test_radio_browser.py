@@ -5,7 +5,7 @@ import io
 
 import numpy as np
 import pytest
-from browser_tools import finish, settle, visit
+from browser_tools import expect, finish, settle, visit
 
 pytestmark = pytest.mark.e2e
 
@@ -14,8 +14,8 @@ def test_radio_deep_link_next_trace_and_upload(page, app_url, tmp_path):
     visit(page, f"{app_url}/radio?noise=realistic&snr=2.5&seed=3", "Accuracy against SNR")
     charts = page.locator('[data-testid="stPlotlyChart"]')
     charts.nth(2).wait_for(timeout=60_000)  # time domain, spectrum, accuracy curves
-    assert charts.count() == 3
-    assert page.get_by_text("True peak at").is_visible()
+    expect(charts).to_have_count(3, timeout=60_000)
+    expect(page.get_by_text("True peak at")).to_be_visible(timeout=60_000)
     finish(page, "radio")
     before = page.url
     page.get_by_role("button", name="Next trace ▶").click()
@@ -25,7 +25,7 @@ def test_radio_deep_link_next_trace_and_upload(page, app_url, tmp_path):
     page.get_by_text("cosine").first.click()  # the noise-set radio
     page.wait_for_url(lambda url: "noise=cosine" in url, timeout=60_000)
     settle(page)
-    assert page.get_by_text("sine subtraction").first.is_visible()
+    expect(page.get_by_text("sine subtraction").first).to_be_visible(timeout=60_000)
     finish(page, "radio-cosine")
 
     trace = np.sin(np.arange(300) / 9.0) + np.random.default_rng(1).normal(0, 0.5, 300)
@@ -37,5 +37,5 @@ def test_radio_deep_link_next_trace_and_upload(page, app_url, tmp_path):
     page.get_by_text("resampled to 500").wait_for(timeout=60_000)
     settle(page)
     charts.nth(4).wait_for(timeout=60_000)
-    assert charts.count() == 5
+    expect(charts).to_have_count(5, timeout=60_000)
     finish(page, "radio-upload")
