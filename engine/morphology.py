@@ -15,11 +15,12 @@
 - `colour`: 2.5 log10(R / B) of the galaxy's light (RGB images only; larger is redder).
 
 Images are display images from the renderer (asinh-stretched); `linear=True` (default) inverts that stretch so the
-statistics are measured on flux, as astronomers do. Sky: with `sky=True` (renders, cutouts) a background level and noise σ are taken from a 4-pixel frame around the
-image (median and 1.4826 × MAD); pixels less than 2σ above the background count as sky, and of the rest only
-the connected region holding the brightest pixel of the central quarter is the galaxy (foreground stars apart
-from it drop out); everything else gets weight zero. The galaxy's region (Gini, M20, asymmetry) is the disk of
-radius max(1.5 r80, 2 px) around the centroid. Analytic test images use `sky=False, linear=False`.
+statistics are measured on flux, as astronomers do. Sky: with `sky=True` (renders, cutouts) a background level
+and noise σ are taken from a 4-pixel frame around the image (median and 1.4826 × MAD); pixels less than 2σ above
+the background count as sky, and of the rest only the connected region holding the brightest pixel of the
+central quarter is the galaxy (foreground stars apart from it drop out); everything else gets weight zero. The
+galaxy's region (Gini, M20, asymmetry) is the disk of radius max(1.5 r80, 2 px) around the centroid. Analytic
+test images use `sky=False, linear=False`.
 
 `compare(stats_a, stats_ref)`: per statistic, the Wasserstein-1 distance between the two sets divided by the
 statistic's standard deviation in the reference set — 0 for identical populations, ~1 for a shift by one spread.

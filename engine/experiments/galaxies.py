@@ -131,8 +131,7 @@ def _batched(fn, x: np.ndarray, batch: int = 250) -> np.ndarray:
 def _classifier_model():
     from engine import checkpoints
 
-    cached = getattr(checkpoints, "cached", None)  # the lead's shared cache, when it is on main
-    return cached(CLASSIFIER)[0] if cached else checkpoints.load(CLASSIFIER)[0]
+    return checkpoints.cached(CLASSIFIER)[0]
 
 
 def interp_smoothness(model, x: np.ndarray, rng: np.random.Generator, pairs: int = N_PAIRS,
@@ -183,7 +182,7 @@ MAP_N = 1000  # held-out renders whose codes the page's map shows (the eval's re
 def vae_extras(model) -> dict[str, np.ndarray]:
     """Computed at training time, shipped with the weights: the map of the held-out codes (PCA and UMAP), the
     latent principal directions (traversal sliders), class means (arithmetic) and the pixel PCA baseline."""
-    from engine.runs import EVAL_SEED
+    from engine.registry import EVAL_SEED
 
     x, y = galaxies.held_out(MAP_N, EVAL_SEED, SIZE)
     z = _batched(lambda a: inference.encode(model, a), x).astype(np.float32)
@@ -216,7 +215,7 @@ def _fingerprint() -> str:
 
 
 def _map_points():
-    from engine.runs import EVAL_SEED
+    from engine.registry import EVAL_SEED
 
     x, y = galaxies.held_out(200, EVAL_SEED, SIZE)
     return x, [galaxies.CLASSES[c] for c in y]
