@@ -264,9 +264,12 @@ register_experiment(Experiment(
     title="Galaxy VAE",
     description="A convolutional VAE with a 32-D latent on 64x64 rendered galaxies: interpolate, traverse, sample.",
     family="conv-vae-rgb",
-    model_config=ConvVAERGBConfig(input_shape=SHAPE, channels=(16, 32, 64, 128), latent_dim=32, beta=0.1,
-                                  recon="mse", kl_warmup_steps=500),
-    train_config=TrainConfig(epochs=15, steps_per_epoch=200, batch_size=64, lr=2e-3, warmup_steps=200),
+    # BCE, not the seed's MSE: through the sigmoid, MSE's gradient vanishes on saturated pixels and a conv decoder
+    # stalled at recon 300 (worse than the mean image, 64) in trials; BCE's (p - x) gradient does not. No KL
+    # warm-up: with the KL weight near 0 the codes' scale ran away (KL ~ 5e4 nats) and saturated the decoder.
+    model_config=ConvVAERGBConfig(input_shape=SHAPE, channels=(16, 32, 64, 128), latent_dim=32, beta=0.5,
+                                  recon="bce", kl_warmup_steps=0),
+    train_config=TrainConfig(epochs=7, steps_per_epoch=200, batch_size=64, lr=1e-3, warmup_steps=100),
     batches=_vae_batches,
     evaluate=evaluate_vae,
     data_fingerprint=_fingerprint,
