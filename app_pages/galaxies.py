@@ -72,8 +72,7 @@ st.subheader("2 · The walk")
 walk = api.galaxy_walk(model, xa, xb, steps, mode)
 st.image(walk.strip, caption=f"{a} → {b}: {steps} decodings along the {mode} path", output_format="PNG")
 w1, w2 = st.columns([3, 1])
-w1.line_chart({c: walk.probs[:, i] for i, c in enumerate(api.GALAXY_CLASSES)}, height=180,
-              x_label="step", y_label="class probability")
+w1.plotly_chart(api.galaxy_probs_figure(walk.probs), key="gal_probs", width="stretch")
 w2.download_button("⬇️ Animated GIF (forth and back)", lambda: api.galaxy_gif(walk.frames),
                    file_name=f"galaxy-walk-{a}-{b}.gif", mime="image/gif", key="gal_gif")
 kind = w2.radio("Map", ["pca", "umap"], horizontal=True, key="gal_map_kind",

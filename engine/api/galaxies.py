@@ -24,7 +24,7 @@ __all__ = ["GALAXY_MODELS", "GALAXY_CLASSES", "GalaxyWalk", "GalaxyRecon", "gala
            "galaxy_upload", "galaxy_thumbs", "galaxy_thumbs_from", "galaxy_walk", "galaxy_gif", "galaxy_map",
            "galaxy_reconstruction",
            "galaxy_traverse", "galaxy_arithmetic", "galaxy_samples", "galaxy_morphology", "galaxy_classify",
-           "galaxy_label", "galaxy_id_ok"]
+           "galaxy_label", "galaxy_id_ok", "galaxy_probs_figure"]
 
 GALAXY_MODELS = ("galaxy-vae", "galaxy-vae-seed")
 GALAXY_CLASSES = galaxies.CLASSES
@@ -148,6 +148,17 @@ def galaxy_walk(name: str, a: np.ndarray, b: np.ndarray, steps: int = 8, mode: s
     frames = decode(name, codes)
     strip = viz.pixels(viz.strip(galaxies.to_uint8(frames)), 2)
     return GalaxyWalk(frames, codes, galaxy_classify(frames), strip)
+
+
+def galaxy_probs_figure(probs: np.ndarray):
+    """The classifier's class probabilities along a walk (steps, 3) as a small plotly line chart on [0, 1]."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure([go.Scatter(y=np.asarray(probs)[:, c], mode="lines+markers", name=n, line=dict(color=_COLOURS[c]))
+                     for c, n in enumerate(GALAXY_CLASSES)])
+    fig.update_layout(height=230, margin=dict(l=10, r=10, t=10, b=10), yaxis=dict(range=[-0.02, 1.02],
+                      title="class probability"), xaxis=dict(title="step"), legend=dict(orientation="h", y=1.15))
+    return fig
 
 
 def galaxy_gif(frames: np.ndarray, ms_per_frame: int = 120) -> bytes:
