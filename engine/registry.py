@@ -91,6 +91,8 @@ class Experiment:
     # What the model was trained on, written into the card as `training_data` (e.g. the pictures and their
     # sampling weights), for labs whose data a fingerprint alone does not describe to a reader.
     data_manifest: Callable[[], dict] | None = None
+    # How the weights are stored: "float32", or "float16" to halve a big model's file (loaded back as float32).
+    storage_dtype: str = "float32"
     tags: tuple[str, ...] = field(default_factory=tuple)
 
     def model_config_dict(self) -> dict[str, Any]:

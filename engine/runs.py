@@ -101,7 +101,8 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
         card_["total_wall_time_s"] = round(wall + float(previous.get("total_wall_time_s") or
                                                         previous["wall_time_s"] or 0), 1)
     if save:
-        card_ = checkpoints.save(name, model, card_, exp.extras(model) if exp.extras else None)
+        card_ = checkpoints.save(name, model, card_, exp.extras(model) if exp.extras else None,
+                                 storage_dtype=exp.storage_dtype)
         checkpoints.clear_cache()  # the next load reads the new checkpoint (and forgets grids decoded from the old)
     return model, card_
 
