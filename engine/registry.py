@@ -92,6 +92,10 @@ class Experiment:
     # What the model was trained on, written into the card as `training_data` (e.g. the pictures and their
     # sampling weights), for labs whose data a fingerprint alone does not describe to a reader.
     data_manifest: Callable[[], dict] | None = None
+    # A training loop of its own instead of the Trainer (GANs): `fit(model, train_config, callbacks)` returns
+    # {"step": generator steps, "history": [loss per logged step], "extras": {name: array}} and leaves the model
+    # trained; `batches` is then unused (None).
+    fit: Callable[[Any, Any, list], dict] | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
 
     def model_config_dict(self) -> dict[str, Any]:

@@ -237,7 +237,7 @@ class AdversarialTrainer:
             if max(len(v) for v in s.history.values()) > self.cfg.history_max:
                 s.history = {k: v[1::2] for k, v in s.history.items()}  # keep every other point, double stride
                 s.stride *= 2
-        if self.cfg.snapshot_every and self.snapshot and s.step % self.cfg.snapshot_every == 0:
+        if self.cfg.snapshot_every and s.step % self.cfg.snapshot_every == 0:
             s.snapshots.append((s.step, self.sample_fixed()))
         for cb in self.callbacks:
             cb.on_step_end(s)
@@ -278,4 +278,43 @@ class AdversarialTrainer:
         self.opt_g.load_state_dict(sd["opt_g"])
         self.opt_d.load_state_dict(sd["opt_d"])
         self.gen.set_state(sd["rng"])
-        self.state = copy.deepcopy(sd["state"])
+        st = sd["state"]
+        self.state = copy.deepcopy(st) if isinstance(st, GANState) else GANState(
+            **{**st, "snapshots": [(int(s), np.asarray(a)) for s, a in st["snapshots"]]})
+
+    def save(self, path) -> None:
+        """Write state_dict() to `path` atomically (a resume file for a long run, not a shipped checkpoint).
+        Only tensors, numbers, strings and lists go in, so `load` reads it with torch.load(weights_only=True)."""
+        import dataclasses
+        import os
+        from pathlib import Path
+
+        sd = self.state_dict()
+        st = dataclasses.asdict(sd["state"])
+        st["snapshots"] = [(s, torch.from_numpy(a)) for s, a in self.state.snapshots]
+        sd["state"] = st
+        sd["config"] = dataclasses.asdict(self.cfg)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        torch.save(sd, tmp)
+        os.replace(tmp, path)
+
+    def _read(self, path) -> dict:
+        sd = torch.load(path, weights_only=True)
+        sd["state"]["snapshots"] = [(int(s), a.numpy()) for s, a in sd["state"]["snapshots"]]
+        return sd
+
+    def resumable(self, path) -> bool:
+        """Whether `path` holds a readable resume file written with this trainer's config."""
+        import dataclasses
+
+        try:
+            sd = self._read(path)
+        except Exception:  # a half-written or foreign file: start afresh rather than fail
+            return False
+        return sd.get("config") == dataclasses.asdict(self.cfg)
+
+    def load(self, path) -> None:
+        """Continue from a file written by `save`."""
+        self.load_state_dict(self._read(path))

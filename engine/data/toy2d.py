@@ -21,6 +21,11 @@ class Mixture:
     sigma: float
     extent: float  # half-width of the square the page draws: every mode sits well inside [-extent, extent]^2
 
+    @property
+    def scale(self) -> float:
+        """The centres' per-axis spread (at least sigma): the toy GAN's unit of length."""
+        return float(max(self.centres.std(0).mean(), self.sigma))
+
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """`n` points (n, 2): a uniformly chosen centre plus N(0, sigma^2) noise, drawn from `generator`."""
         c = torch.from_numpy(self.centres)

@@ -96,7 +96,8 @@ class ToySession:
         cfg = settings.train_config()
         with torch.random.fork_rng(devices=[]):  # seed the initial weights without touching the global RNG
             torch.manual_seed(settings.seed)
-            self.gan = ToyGAN(ToyGANConfig(z_dim=settings.z_dim, hidden=settings.hidden, depth=settings.depth))
+            self.gan = ToyGAN(ToyGANConfig(z_dim=settings.z_dim, hidden=settings.hidden, depth=settings.depth,
+                                           scale=self.mixture.scale))
         mix = self.mixture
         self.trainer = AdversarialTrainer(self.gan, self.loss, cfg, lambda n, g: (mix.sample(n, g), None))
         self._eval_z = self.gan.sample_z(N_EVAL, torch.Generator().manual_seed(10_000 + settings.seed))

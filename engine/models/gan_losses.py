@@ -102,15 +102,43 @@ class WGANDiv(_Wasserstein):
         return 0.5 * (_grad_norm(critic, real).pow(self.p).mean() + _grad_norm(critic, fake).pow(self.p).mean())
 
 
+@dataclass
+class ACGAN(GANLoss):
+    """GANLoss plus the auxiliary classifier: both networks also minimise the class cross-entropy (on logits) of
+    the critic's class head, the critic on real and fake items, the generator on its fakes."""
+
+    name: str = "acgan"
+    class_weight: float = 1.0
+
+    def critic_loss(self, critic, real, fake, gen=None, labels=None):
+        if labels is None or labels[0] is None:
+            raise ValueError("ACGAN needs class labels for real and fake items.")
+        (sr, cr), (sf, cf) = critic(real), critic(fake)
+        adv = F.softplus(-sr).mean() + F.softplus(sf).mean()
+        ce = F.cross_entropy(cr, labels[0]) + F.cross_entropy(cf, labels[1])
+        loss = adv + self.class_weight * ce
+        acc = float((cr.argmax(1) == labels[0]).float().mean())
+        return loss, {"d_loss": float(adv.detach()), "class_ce": float(ce.detach()), "real_class_acc": acc}
+
+    def generator_loss(self, critic, fake, labels=None):
+        if labels is None:
+            raise ValueError("ACGAN needs the class of each fake.")
+        sf, cf = critic(fake)
+        adv = F.softplus(-sf).mean()
+        ce = F.cross_entropy(cf, labels)
+        return adv + self.class_weight * ce, {"g_loss": float(adv.detach()), "g_class_ce": float(ce.detach())}
+
+
 LOSSES: dict[str, type[GANLoss]] = {"gan": GANLoss, "wgan-gp": WGANGP, "wgan-div": WGANDiv}
+ALL_LOSSES: dict[str, type[GANLoss]] = {**LOSSES, "acgan": ACGAN}  # LOSSES: the unconditional ones (toy page)
 
 
 def make_loss(name: str, **params) -> GANLoss:
     """The loss `name` with its hyper-parameters (lam for wgan-gp; k, p for wgan-div); unknown names or
     parameters raise ValueError."""
-    if name not in LOSSES:
-        raise ValueError(f"Unknown GAN loss {name!r}; choose one of {', '.join(LOSSES)}.")
+    if name not in ALL_LOSSES:
+        raise ValueError(f"Unknown GAN loss {name!r}; choose one of {', '.join(ALL_LOSSES)}.")
     try:
-        return LOSSES[name](**params)
+        return ALL_LOSSES[name](**params)
     except TypeError as e:
         raise ValueError(f"Bad parameters for the {name} loss: {e}") from None

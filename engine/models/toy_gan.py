@@ -21,6 +21,10 @@ class ToyGANConfig:
     hidden: int = 128
     depth: int = 3  # hidden layers in each network
     data_dim: int = 2
+    # Data scale (the centres' per-axis spread): the generator's output is multiplied by it and the critic's input
+    # divided by it, so both networks work in unit-scale coordinates, as the WGAN-GP reference code gets by
+    # dividing its 25-Gaussian data by 2.828. Samples, densities and gradients stay in data units.
+    scale: float = 1.0
 
 
 @register_model("toy-gan")
@@ -37,10 +41,10 @@ class ToyGAN(nn.Module):
         self._critic = mlp([cfg.data_dim, *[cfg.hidden] * cfg.depth, 1], act=nn.ReLU)
 
     def critic(self, x: torch.Tensor) -> torch.Tensor:
-        return self._critic(x).squeeze(-1)
+        return self._critic(x / self.cfg.scale).squeeze(-1)
 
     def generate(self, z: torch.Tensor, y: torch.Tensor | None = None) -> torch.Tensor:
-        return self.generator(z)
+        return self.generator(z) * self.cfg.scale
 
     def sample_z(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         return torch.randn(n, self.cfg.z_dim, generator=generator)
