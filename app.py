@@ -24,6 +24,9 @@ PAGES = {
         st.Page("app_pages/digits_projections.py", title="PCA, t-SNE, UMAP", icon="🔭", url_path="digits-projections"),
         st.Page("app_pages/digits_anomalies.py", title="Anomalies", icon="🚨", url_path="digits-anomalies"),
     ],
+    "GANs": [
+        st.Page("app_pages/gan_toy.py", title="Live toy GAN", icon="🎯", url_path="gan-toy"),
+    ],
     "Signals and photos": [
         st.Page("app_pages/radio.py", title="Radio: cosmic-ray pulses", icon="📡", url_path="radio"),
         st.Page("app_pages/denoise.py", title="Photo denoiser", icon="🖼️", url_path="denoise"),

@@ -367,3 +367,4 @@ from engine.api_digits import *  # noqa: E402, F401, F403
 from engine.api_digits_ae import *  # noqa: E402, F401, F403
 from engine.api_images import *  # noqa: E402, F401, F403
 from engine.api_radio import *  # noqa: E402, F401, F403
+from engine.api_gans import *  # noqa: E402, F401, F403

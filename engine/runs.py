@@ -89,6 +89,8 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
     else:
         state = Trainer(model, cfg, callbacks).fit(exp.batches)
     wall = time.time() - t0
+    if exp.fit is not None and "seconds" in out:  # training time over every sitting of a resumed run
+        wall = float(out["seconds"])
     for p in model.parameters():
         p.requires_grad_(False)
     metrics = exp.evaluate(model, EVAL_SEED)

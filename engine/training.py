@@ -60,7 +60,10 @@ class TqdmCallback(Callback):
     def on_step_end(self, state: TrainState) -> None:
         self.bar.update(1)
         if state.step % 20 == 0:
-            self.bar.set_postfix(epoch=state.epoch + 1, loss=f"{np.mean(state.history[-20:]):.4g}", refresh=False)
+            if isinstance(state.history, dict):  # adversarial training (GANState): its latest loss terms
+                self.bar.set_postfix({k: f"{v:.3g}" for k, v in state.parts.items()}, refresh=False)
+            else:
+                self.bar.set_postfix(epoch=state.epoch + 1, loss=f"{np.mean(state.history[-20:]):.4g}", refresh=False)
 
     def on_train_end(self, state: TrainState) -> None:
         self.bar.close()
@@ -161,6 +164,7 @@ class GANState:
     history: dict[str, list[float]] = field(default_factory=dict)  # loss terms, one point per `stride` steps
     stride: int = 1
     snapshots: list[tuple[int, np.ndarray]] = field(default_factory=list)  # (step, fixed-z outputs)
+    seconds: float = 0.0  # training wall time so far (summed over resumed sittings)
 
 
 class AdversarialTrainer:
@@ -253,11 +257,15 @@ class AdversarialTrainer:
 
     def fit(self, steps: int | None = None) -> GANState:
         """Run generator steps until `steps` (default cfg.steps) are done in total; resumes where it stands."""
+        import time
+
         target = self.cfg.steps if steps is None else steps
         for cb in self.callbacks:
             cb.on_train_start(self.state)
         while self.state.step < target:
+            t = time.perf_counter()
             self.step()
+            self.state.seconds += time.perf_counter() - t
         self.gan.eval()
         for cb in self.callbacks:
             cb.on_train_end(self.state)

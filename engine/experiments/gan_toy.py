@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from engine.data import toy2d
-from engine.metrics import mode_metrics
+from engine.metrics import mode_metrics, modes_covered
 from engine.models.gan_losses import LOSSES, make_loss
 from engine.models.toy_gan import ToyGAN, ToyGANConfig
 from engine.training import AdversarialTrainer, GANTrainConfig
@@ -79,6 +79,7 @@ class ToyView:
     history: dict[str, list[float]]
     stride: int  # generator steps between history points
     metrics: dict[str, float]
+    covered: np.ndarray  # (K,) bool, which modes are covered
     wasserstein: bool
 
 
@@ -117,11 +118,13 @@ class ToySession:
         self.gan.eval()
         self.seconds += time.perf_counter() - t
 
+    def _eval_samples(self) -> np.ndarray:
+        with torch.no_grad():
+            return self.gan.generate(self._eval_z).numpy()
+
     def metrics(self) -> dict[str, float]:
         """VEEGAN's modes covered / high-quality share / reverse KL over N_EVAL samples from fixed latents."""
-        with torch.no_grad():
-            x = self.gan.generate(self._eval_z).numpy()
-        return mode_metrics(x, self.mixture.centres, self.mixture.sigma)
+        return mode_metrics(self._eval_samples(), self.mixture.centres, self.mixture.sigma)
 
     def view(self, res: int = 64, n_show: int = 300) -> ToyView:
         """The frame the page draws: densities on a res x res grid over the view square, n_show samples with the
@@ -136,11 +139,13 @@ class ToySession:
         fake = self.gan.generate(self._eval_z[:n_show]).detach().requires_grad_(True)
         g_loss, _ = self.loss.generator_loss(self.gan.critic, fake)
         (grad,) = torch.autograd.grad(g_loss * len(fake), fake)  # per-sample gradient, not divided by the batch
-        st = self.trainer.state
+        st, x = self.trainer.state, self._eval_samples()
+        mix = self.mixture
         return ToyView(step=st.step, extent=e, density=self.mixture.density(xs, xs), critic=crit,
                        samples=fake.detach().numpy(), arrows=-grad.numpy(), centres=self.mixture.centres,
                        history={k: list(v) for k, v in st.history.items()}, stride=st.stride,
-                       metrics=self.metrics(), wasserstein=self.loss.wasserstein)
+                       metrics=mode_metrics(x, mix.centres, mix.sigma),
+                       covered=modes_covered(x, mix.centres, mix.sigma), wasserstein=self.loss.wasserstein)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ RENDER_SIZE = 64  # galaxies are rendered at 64 and area-averaged down, the same
 N_TRAIN = 10_000  # fixed training renders (cached), so a step costs the networks, not the renderer
 N_EVAL = 2000
 NEAREST_K = 5
-STEPS = 3000  # generator steps, the same for all four
+STEPS = 1000  # generator steps, the same for all four (budget: see docs, measured steps/s)
 SNAPSHOT_EVERY = 250
 N_FIXED = 16  # fixed latents replayed on the page
 
@@ -78,21 +78,21 @@ class _Resume(Callback):
 def fit(model, cfg: GalaxyGANTrain, callbacks=(), name: str = "") -> dict:
     """Train `model` adversarially under cfg.loss; resumes from $AEX_CHECKPOINTS/.resume/<name>.pt if a killed run
     left one with the same config. Returns {"step", "history", "extras"} for the card and the checkpoint."""
-    from engine.checkpoints import checkpoint_dir
-
     loss = make_loss(cfg.loss, **(cfg.loss_params or {}))
     trainer = AdversarialTrainer(model, loss, cfg, _real_batch, callbacks, snapshot=_to_uint8)
-    resume = checkpoint_dir() / ".resume" / f"{name or cfg.loss}.pt"
+    # The resume file outlives a finished fit on purpose: if evaluation or saving fails afterwards, rerunning
+    # `train` picks up the finished state and only evaluates again. A changed config starts afresh.
+    resume = galaxies.cache_dir() / "gan-resume" / f"{name or cfg.loss}.pt"
     if resume.exists() and trainer.resumable(resume):
         trainer.load(resume)
     trainer.callbacks.append(_Resume(trainer, resume))
     for p in model.parameters():
         p.requires_grad_(True)
     state = trainer.fit()
-    resume.unlink(missing_ok=True)
+    trainer.save(resume)
     snaps = state.snapshots or [(state.step, trainer.sample_fixed())]
     key = "g_loss"
-    return {"step": state.step, "history": state.history.get(key, []),
+    return {"step": state.step, "history": state.history.get(key, []), "seconds": state.seconds,
             "history_parts": state.history, "stride": state.stride,
             "extras": {"snapshot_steps": np.array([s for s, _ in snaps], np.int64),
                        "snapshots": np.stack([im for _, im in snaps]),  # (S, N_FIXED, H, W, 3) uint8
