@@ -16,16 +16,17 @@ CANVAS_EXTENT = 3.0  # the drawing canvas spans [-3, 3]^2 in data units
 
 def toy_new(loss: str = "wgan-gp", data: str = "ring", seed: int = 0, lam: float = 10.0, k: float = 2.0,
             p: float = 6.0, lr: float = 1e-3, beta1: float = 0.5, beta2: float = 0.9, n_critic: int | None = None,
-            points=(), hidden: int = 64, batch_size: int = 128):
+            points=(), hidden: int | None = None, batch_size: int | None = None):
     """A fresh toy GAN for one visitor (keep it in the page's session state). Bad settings raise ValueError.
     The live page trains a lighter model than the bench (64 units, batch 128) so a view update stays cheap."""
-    from engine.experiments.gan_toy import ToySession, ToySettings
+    from engine.experiments.gan_toy import PAGE_SETTINGS, ToySession, ToySettings
 
     pts = tuple((float(x), float(y)) for x, y in points)
     return ToySession(ToySettings(loss=loss, data=data, seed=int(seed), lam=float(lam), k=float(k), p=float(p),
                                   lr=float(lr), beta1=float(beta1), beta2=float(beta2),
                                   n_critic=None if n_critic is None else int(n_critic), points=pts,
-                                  hidden=int(hidden), batch_size=int(batch_size)))
+                                  hidden=int(hidden or PAGE_SETTINGS.hidden),
+                                  batch_size=int(batch_size or PAGE_SETTINGS.batch_size)))
 
 
 def toy_points_from_canvas(objects: list[dict], width: int, height: int) -> list[tuple[float, float]]:

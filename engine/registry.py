@@ -13,6 +13,17 @@ from typing import Any, Callable, Iterable
 
 MODELS: dict[str, type] = {}
 EXPERIMENTS: dict[str, "Experiment"] = {}
+# Benchmarks that need no shipped checkpoint (e.g. the toy GAN, trained from scratch inside the bench):
+# name -> fn(quick: bool) -> report dict with "rows" (a table) and optional "table" (its title).
+BENCHES: dict[str, Callable[..., dict]] = {}
+
+
+def register_bench(name: str, fn: Callable[..., dict]) -> Callable[..., dict]:
+    """Make `python -m engine bench NAME` run `fn(quick=...)`, a benchmark that trains what it measures."""
+    if name in BENCHES or name in EXPERIMENTS:
+        raise ValueError(f"Bench {name!r} registered twice")
+    BENCHES[name] = fn
+    return fn
 
 
 def register_model(name: str) -> Callable[[type], type]:

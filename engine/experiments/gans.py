@@ -28,8 +28,8 @@ RENDER_SIZE = 64  # galaxies are rendered at 64 and area-averaged down, the same
 N_TRAIN = 10_000  # fixed training renders (cached), so a step costs the networks, not the renderer
 N_EVAL = 2000
 NEAREST_K = 5
-STEPS = 1000  # generator steps, the same for all four (budget: see docs, measured steps/s)
-SNAPSHOT_EVERY = 250
+STEPS = 800  # generator steps, the same for all four (budget: see docs, measured steps/s)
+SNAPSHOT_EVERY = 100
 N_FIXED = 16  # fixed latents replayed on the page
 
 
@@ -185,7 +185,7 @@ def _fingerprint() -> str:
     return f"{galaxies.fingerprint()} n={N_TRAIN} size={SIZE}"
 
 
-COMMON = dict(steps=STEPS, batch_size=64, seed=0, snapshot_every=SNAPSHOT_EVERY, n_fixed=N_FIXED)
+COMMON = dict(steps=STEPS, batch_size=32, seed=0, snapshot_every=SNAPSHOT_EVERY, n_fixed=N_FIXED)
 PRECISION = Bar("precision", ">=", 0.5)
 _SPECS = {
     # name: (title, description, loss, loss params, critic norm, classes, n_critic, lr, betas, bars)
@@ -202,7 +202,7 @@ _SPECS = {
                      "critic without batch norm.", "wgan-div", {"k": 2.0, "p": 6.0}, "none", 0, 5, 1e-4,
                      (0.0, 0.9), (PRECISION, Bar("recall", ">=", 0.5), Bar("coverage", ">=", 0.7))),
 }
-WIDTH, Z_DIM = 32, 64
+WIDTH, Z_DIM = 16, 64
 
 
 def model_config(name: str) -> DCGANConfig:
