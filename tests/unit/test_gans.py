@@ -60,7 +60,7 @@ def test_acgan_class_head_returns_logits_and_loss_uses_them():
     assert not torch.allclose(logits.sum(1), torch.ones(6))  # raw logits, no softmax inside the model
     y = torch.tensor([0, 1, 2, 0, 1, 2])
     loss, parts = make_loss("acgan").critic_loss(m.critic, x, x, labels=(y, y))
-    expected_ce = 2 * torch.nn.functional.cross_entropy(logits, y)
+    expected_ce = 2 * torch.nn.functional.cross_entropy(logits, y).detach()
     assert parts["class_ce"] == pytest.approx(float(expected_ce), rel=1e-5)
 
 

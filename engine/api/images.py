@@ -18,6 +18,15 @@ from typing import Any
 
 import numpy as np
 
+from engine import baselines
+from engine.api.models import load, page_calls
+from engine.data import images
+from engine.data.images import eval_image
+from engine.data.noise import salt_and_pepper
+from engine.experiments.images import noisy_copy
+from engine.metrics import psnr, ssim
+from engine.tiling import denoise, estimate_sigma
+
 __all__ = ["MAX_MEGAPIXELS", "DENOISER", "LoadedImage", "DenoiseResult", "load_image", "estimate_noise",
            "add_image_noise", "remove_impulses", "denoise_image", "denoise_picture", "image_baselines",
            "run_image_baseline", "image_quality", "to_png", "sample_image_names", "sample_image", "IMAGE_NOISES",
@@ -179,7 +188,6 @@ def _as_loaded(img: Any) -> LoadedImage:
 
 def estimate_noise(img: Any) -> float:
     """Estimated Gaussian noise std of a picture, on the 0-255 scale (wavelet median absolute deviation)."""
-    from engine.tiling import estimate_sigma
 
     return 255.0 * estimate_sigma(_as_loaded(img).pixels)
 
@@ -187,7 +195,6 @@ def estimate_noise(img: Any) -> float:
 def add_image_noise(img: Any, kind: str, level: float, seed: int = 0) -> np.ndarray:
     """A noisy copy on 0-1, clipped like a saved photo: `gaussian` with std `level` on the 0-255 scale, or
     `salt_pepper` replacing a share `level` of the pixel values by 0 or 1; `none` returns a copy."""
-    from engine.data.noise import salt_and_pepper
 
     x = _as_loaded(img).pixels
     rng = np.random.default_rng(int(seed))
@@ -263,8 +270,6 @@ class DenoiseResult:
 def denoise_picture(img: Any, sigma: float | None = None, impulses: str | bool = "auto") -> DenoiseResult:
     """Denoise any picture with the shipped network: `sigma` on the 0-255 scale, None to estimate it;
     `impulses` "auto" runs the salt-and-pepper step when impulses are detected (True: always look, False: never)."""
-    from engine.api import load
-    from engine.tiling import denoise
 
     if sigma is not None and not (np.isfinite(sigma) and 0 <= sigma <= 255):
         raise ValueError(f"The noise level must be between 0 and 255 (or left to the estimate), not {sigma}.")
@@ -300,14 +305,12 @@ def denoise_image(img: Any, sigma: float | None = None) -> np.ndarray:
 
 def image_baselines() -> list[str]:
     """Classical denoisers available here (BM3D only when its optional package is installed)."""
-    from engine import baselines
 
     return [k for k in baselines.IMAGE_BASELINES if k != "BM3D" or baselines.bm3d_available()]
 
 
 def run_image_baseline(name: str, img: Any, sigma: float | None = None) -> tuple[np.ndarray, float]:
     """Run one classical denoiser: (pixels clipped to 0-1, seconds). `sigma` on the 0-255 scale or None."""
-    from engine import baselines
 
     if name not in image_baselines():
         raise ValueError(f"Unknown or unavailable baseline {name!r}; available: {', '.join(image_baselines())}.")
@@ -319,7 +322,6 @@ def run_image_baseline(name: str, img: Any, sigma: float | None = None) -> tuple
 
 def image_quality(clean: np.ndarray, test: np.ndarray) -> dict[str, float]:
     """PSNR (dB) and SSIM of `test` against the clean reference (both on 0-1, same shape)."""
-    from engine.metrics import psnr, ssim
 
     clean, test = np.asarray(clean, np.float32), np.asarray(test, np.float32)
     if clean.shape != test.shape:
@@ -350,7 +352,6 @@ def sample_image_names() -> list[str]:
 
 def sample_image(name: str) -> LoadedImage:
     """A bundled sample picture (the held-out evaluation ones, never trained on)."""
-    from engine.data.images import eval_image
 
     if name not in _SAMPLES:
         raise ValueError(f"Unknown sample {name!r}; choose one of {', '.join(_SAMPLES)}.")
@@ -387,8 +388,6 @@ def zoom_crop(pixels: np.ndarray, cx: float, cy: float, zoom: int = 2, size: int
 
 def denoise_thumbnail() -> np.ndarray:
     """The home page's card picture: a crop of astronaut, noisy on the left half and denoised on the right."""
-    from engine.data.images import eval_image
-    from engine.experiments.images import noisy_copy
 
     clean = eval_image("astronaut")[20:276, 130:386]
     noisy = np.clip(noisy_copy(clean, 35, seed=0), 0, 1)
@@ -396,3 +395,11 @@ def denoise_thumbnail() -> np.ndarray:
     both = np.concatenate([noisy[:, :128], out[:, 128:]], 1)
     both[:, 127:129] = 1.0  # a white divider
     return _uint8(both)
+
+
+@page_calls(DENOISER)
+def _images_page_calls() -> dict:
+
+    small = images.eval_image("camera")[:128, :128]
+    return {"denoise_image(128x128 gray)": lambda: denoise_image(small),
+            "estimate_sigma(512 gray)": lambda: estimate_noise(images.eval_image("camera"))}
