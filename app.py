@@ -26,6 +26,7 @@ PAGES = {
     ],
     "GANs": [
         st.Page("app_pages/gan_toy.py", title="Live toy GAN", icon="🎯", url_path="gan-toy"),
+        st.Page("app_pages/gans.py", title="Galaxy GANs compared", icon="🌀", url_path="gans"),
     ],
     "Signals and photos": [
         st.Page("app_pages/radio.py", title="Radio: cosmic-ray pulses", icon="📡", url_path="radio"),

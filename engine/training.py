@@ -321,7 +321,10 @@ class AdversarialTrainer:
             sd = self._read(path)
         except Exception:  # a half-written or foreign file: start afresh rather than fail
             return False
-        return sd.get("config") == dataclasses.asdict(self.cfg)
+        # The total step count may differ: a run can be extended, or finished early at a saved step.
+        mine = {k: v for k, v in dataclasses.asdict(self.cfg).items() if k != "steps"}
+        theirs = {k: v for k, v in (sd.get("config") or {}).items() if k != "steps"}
+        return mine == theirs and sd["state"]["step"] <= self.cfg.steps
 
     def load(self, path) -> None:
         """Continue from a file written by `save`."""

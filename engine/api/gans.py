@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
+import numpy as np
 from PIL import Image
 
+from engine.api.models import CheckpointError, checkpoints, extras, load, page_calls, sample
+from engine.experiments import all_experiments
+
 __all__ = ["CANVAS_EXTENT", "TOY_DATA", "TOY_LOSSES", "ToyFrame", "toy_frame", "toy_new", "toy_points_from_canvas",
-           "toy_run"]
+           "toy_run", "GALAXY_CLASSES", "GAN_METRICS", "VAE_NAME", "gan_names", "gan_titles", "gan_trained", "gan_samples",
+           "gan_metrics_rows", "gan_pr_figure", "gan_replay_steps", "gan_replay", "gan_duplicates"]
 
 TOY_LOSSES = {"gan": "GAN (non-saturating)", "wgan-gp": "WGAN-GP", "wgan-div": "WGAN-div"}
 TOY_DATA = {"ring": "Ring of 8", "grid": "5×5 grid", "drawn": "Draw your own"}
@@ -79,3 +86,121 @@ def toy_frame(session, size: int = 440) -> ToyFrame:
                     hq_pct=100 * m["hq"], reverse_kl=m["reverse_kl"], losses=losses,
                     critic_label="critic value" if v.wasserstein else "D(x): probability real",
                     train_seconds=session.seconds)
+
+
+# --- the four galaxy GANs ---------------------------------------------------------------------------------------
+
+GALAXY_CLASSES = ("barred spiral", "elliptical", "spiral")  # engine.data.galaxies.CLASSES, without importing it
+GAN_METRICS = ("precision", "recall", "density", "coverage", "duplicate_rate", "class_share_min",
+               "class_kl_uniform", "morph_w1", "class_agreement")
+VAE_NAME = "galaxy-vae"
+
+
+def gan_names() -> list[str]:
+    """The galaxy GAN experiments, in the order the page shows them."""
+    return [e.name for e in all_experiments() if e.lab == "gans"]
+
+
+def gan_titles() -> dict[str, str]:
+    return {e.name: e.title for e in all_experiments() if e.lab == "gans" or e.name == VAE_NAME}
+
+
+def gan_trained(name: str) -> bool:
+    try:
+        checkpoints.verified_card(name)
+        return True
+    except CheckpointError:
+        return False
+
+
+def _grid(images: np.ndarray, cols: int, scale: int):
+    from engine import viz
+
+    n = len(images)
+    rows = -(-n // cols)
+    pad = np.full((rows * cols - n, *images.shape[1:]), 255, np.uint8)
+    tiles = np.concatenate([images, pad]).reshape(rows, cols, *images.shape[1:])
+    return viz.pixels(viz.tile(tiles, gap=1, gap_value=255), scale)
+
+
+def gan_samples(name: str, seed: int = 0, n: int = 16, cls: int | None = None, scale: int = 3):
+    """`n` samples of a GAN (or the galaxy VAE) from latents seeded by `seed`, as one PIL grid 4 wide. The four
+    GANs share the latent size, so one seed means the same latents in each; ACGAN takes a class (else uniform)."""
+    from engine.data.galaxies import to_uint8
+
+    if not 1 <= int(n) <= 64:
+        raise ValueError("Ask for 1 to 64 samples.")
+    return _grid(to_uint8(sample(name, int(n), int(seed), cls)), 4, scale)
+
+
+def gan_metrics_rows() -> list[dict[str, Any]]:
+    """One row per trained GAN: the metrics its card records (measured at training time, `eval --json` afresh)."""
+    rows = []
+    for name in gan_names():
+        try:
+            c = checkpoints.verified_card(name)
+        except CheckpointError:
+            continue
+        m = c.get("metrics", {})
+        rows.append({"model": name, **{k: round(float(m[k]), 3) for k in GAN_METRICS if k in m},
+                     "steps": c.get("steps"), "train_min": round(c.get("wall_time_s", 0) / 60, 1),
+                     "bars met": all(c.get("bars", {}).values())})
+    return rows
+
+
+def gan_pr_figure(rows: list[dict[str, Any]]):
+    """Precision against recall for the trained GANs (the top-right corner is best)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Scatter(x=[r.get("recall") for r in rows], y=[r.get("precision") for r in rows],
+                               text=[r["model"] for r in rows], mode="markers+text", textposition="top center",
+                               marker=dict(size=12)))
+    fig.update_layout(xaxis=dict(title="recall (diversity)", range=[0, 1.05]),
+                      yaxis=dict(title="precision (fidelity)", range=[0, 1.1]), height=340,
+                      margin=dict(l=40, r=10, t=10, b=40))
+    return fig
+
+
+def gan_replay_steps(name: str) -> list[int]:
+    """The generator steps at which the training snapshots of `name` were taken."""
+    return [int(s) for s in extras(name).get("snapshot_steps", [])]
+
+
+def gan_replay(name: str, index: int, scale: int = 3):
+    """The fixed-latent samples of snapshot `index` (0 = earliest) as a PIL grid."""
+    ex = extras(name)
+    snaps = ex.get("snapshots")
+    if snaps is None or not len(snaps):
+        raise ValueError(f"'{name}' has no training snapshots; retrain it with `python -m engine train {name}`.")
+    if not 0 <= int(index) < len(snaps):
+        raise ValueError(f"Snapshot index must be 0..{len(snaps) - 1}.")
+    return _grid(np.asarray(snaps[int(index)]), 4, scale)
+
+
+@lru_cache(maxsize=16)
+def _dup_groups(name: str, seed: int, directory: str) -> dict:
+    from engine.experiments.gans import near_duplicate_groups
+
+    return near_duplicate_groups(load(name), 500, seed)
+
+
+def gan_duplicates(name: str, seed: int = 0, scale: int = 2) -> tuple[list[Any], float]:
+    """Near-duplicate groups among 500 samples of `name` (largest first, ≤ 8 groups, ≤ 12 images each) as PIL
+    strips, and the share of samples that have a near-duplicate."""
+    d = _dup_groups(name, int(seed), str(checkpoints.checkpoint_dir()))
+    strips = [_grid(d["images"][g[:12]], 12, scale) for g in d["groups"]]
+    return strips, d["rate"]
+
+
+checkpoints.on_clear(_dup_groups.cache_clear)
+
+
+@page_calls("gan-vanilla", "gan-acgan", "gan-wgan-gp", "gan-wgan-div")
+def _gan_page_calls() -> dict[str, Any]:
+    names = [n for n in gan_names() if gan_trained(n)]
+    if not names:
+        return {}
+    return {"4 GANs x 16 samples": lambda: [gan_samples(n, 1) for n in names],
+            "metrics table + PR plot": lambda: gan_pr_figure(gan_metrics_rows()),
+            "replay one snapshot": lambda: gan_replay(names[0], 0),
+            "ACGAN class picker": lambda: gan_samples("gan-acgan", 1, cls=0) if "gan-acgan" in names else None}

@@ -152,7 +152,7 @@ class ToySession:
 # ---------------------------------------------------------------------------------------------------------------
 # The bench: every loss on the ring and the grid, 5 seeds, the same architecture and generator steps.
 
-BENCH_STEPS = 2000
+BENCH_STEPS = 1500
 BENCH_SEEDS = (0, 1, 2, 3, 4)
 # Architecture, lr, batch shared by every loss; only the loss (and its paper's critic steps) vary. Width 64, not
 # 128: the bench's 30 runs had to fit a CPU shared four ways (128 units measured 76-84 % HQ on ring seed 0 for the
@@ -189,7 +189,12 @@ def toy_bench(steps: int = BENCH_STEPS, seeds=BENCH_SEEDS, losses=tuple(LOSSES),
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+        import importlib
+
+        # Workers import the facade first, the order the CLI imports in (engine.experiments alone would meet
+        # `from engine import inference` resolving through engine.api half-way through its own import).
+        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=importlib.import_module,
+                                 initargs=("engine.api",)) as pool:
             results = list(pool.map(_bench_run, args))
     else:
         results = [_bench_run(a) for a in args]

@@ -28,7 +28,7 @@ RENDER_SIZE = 64  # galaxies are rendered at 64 and area-averaged down, the same
 N_TRAIN = 10_000  # fixed training renders (cached), so a step costs the networks, not the renderer
 N_EVAL = 2000
 NEAREST_K = 5
-STEPS = 800  # generator steps, the same for all four (budget: see docs, measured steps/s)
+STEPS = 600  # generator steps, the same for all four (budget: see docs, measured steps/s)
 SNAPSHOT_EVERY = 100
 N_FIXED = 16  # fixed latents replayed on the page
 
@@ -106,10 +106,9 @@ def fit(model, cfg: GalaxyGANTrain, callbacks=(), name: str = "") -> dict:
 
 
 def _classifier():
-    from engine.checkpoints import load
+    from engine.checkpoints import cached
 
-    model, _, _ = load("galaxy-classifier")
-    return model
+    return cached("galaxy-classifier")[0]
 
 
 def _features_and_logits(clf, images01: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -120,7 +119,8 @@ def _features_and_logits(clf, images01: np.ndarray) -> tuple[np.ndarray, np.ndar
             x = torch.from_numpy(np.ascontiguousarray(images01[i:i + 250])).float()
             if x.shape[-1] != RENDER_SIZE:
                 x = F.interpolate(x, size=RENDER_SIZE, mode="bilinear", align_corners=False)
-            f, logits = clf.features_and_logits(x)
+            f = clf.features(x)  # the penultimate layer: the feature space of precision/recall/density/coverage
+            logits = clf.head(f)
             out_f.append(f.numpy())
             out_l.append(logits.numpy())
     return np.concatenate(out_f), np.concatenate(out_l)
@@ -228,3 +228,24 @@ for _name, _s in _SPECS.items():
         input_shape=(3, SIZE, SIZE), headline="recall", bars=_s[9],
         render=lambda x: galaxies.to_uint8(x),
     ))
+
+
+def near_duplicate_groups(model, n: int = 500, seed: int = 0, max_groups: int = 8) -> dict:
+    """The picture of collapse: `n` samples, linked when one is the other's nearest neighbour closer than the
+    duplicate threshold (classifier features, as `duplicate_rate`); the largest linked groups first.
+    Returns {"images": (n, H, W, 3) uint8, "groups": [[index, ...], ...], "rate": share of linked samples}."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    clf = _classifier()
+    real, _ = held_out_real(0)
+    fake, _ = generate(model, n, seed)
+    rf, _ = _features_and_logits(clf, real)
+    ff, _ = _features_and_logits(clf, fake)
+    rate, partner = duplicate_rate(ff, rf)
+    src = np.flatnonzero(partner >= 0)
+    graph = coo_matrix((np.ones(len(src)), (src, partner[src])), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+    groups = [np.flatnonzero(comp == c).tolist() for c in np.unique(comp[src])] if len(src) else []
+    groups.sort(key=len, reverse=True)
+    return {"images": galaxies.to_uint8(fake), "groups": groups[:max_groups], "rate": rate}

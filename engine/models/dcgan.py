@@ -48,6 +48,7 @@ class DCGAN(nn.Module):
         chans = [w * 2 ** i for i in reversed(range(n_up))]  # e.g. [4w, 2w, w] for 32x32
         self.input_shape = (cfg.channels, cfg.image_size, cfg.image_size)
         self.latent_dim = cfg.z_dim
+        self.n_classes = cfg.n_classes
         # Generator: project z to 4x4x(2*chans[0]), then double the side n_up times.
         g: list[nn.Module] = [nn.Linear(cfg.z_dim, 4 * 4 * chans[0] * 2, bias=False),
                               nn.Unflatten(1, (chans[0] * 2, 4, 4)), nn.BatchNorm2d(chans[0] * 2), nn.ReLU(True)]
