@@ -24,6 +24,9 @@ PAGES = {
         st.Page("app_pages/digits_projections.py", title="PCA, t-SNE, UMAP", icon="🔭", url_path="digits-projections"),
         st.Page("app_pages/digits_anomalies.py", title="Anomalies", icon="🚨", url_path="digits-anomalies"),
     ],
+    "Galaxies": [
+        st.Page("app_pages/galaxies.py", title="Walk through a VAE's sky", icon="🌌", url_path="galaxies"),
+    ],
     "GANs": [
         st.Page("app_pages/gan_toy.py", title="Live toy GAN", icon="🎯", url_path="gan-toy"),
         st.Page("app_pages/gans.py", title="Galaxy GANs compared", icon="🌀", url_path="gans"),

@@ -68,15 +68,26 @@ def _atomic_write(path: Path, write) -> None:
             os.unlink(tmp)
 
 
+_STORAGE = {"float32": torch.float32, "float16": torch.float16}
+
+
 def save(name: str, model: torch.nn.Module, card: dict[str, Any], extras: dict[str, np.ndarray] | None = None,
-         directory: Path | None = None) -> dict[str, Any]:
-    """Write weights (+ extras) then the card, each atomically; returns the card as written (with sha256)."""
+         directory: Path | None = None, storage_dtype: str = "float32") -> dict[str, Any]:
+    """Write weights (+ extras) then the card, each atomically; returns the card as written (with sha256).
+    `storage_dtype="float16"` stores the model's floating-point weights at half size (the card records it and
+    `load` casts them back to float32); the SHA-256 is of the stored file."""
+    if storage_dtype not in _STORAGE:
+        raise ValueError(f"storage_dtype must be one of {', '.join(_STORAGE)}, not {storage_dtype!r}.")
     weights_path, card_path = paths(name, directory)
-    tensors = {f"model.{k}": v.detach().contiguous().clone() for k, v in model.state_dict().items()}
+    dt = _STORAGE[storage_dtype]
+    tensors = {f"model.{k}": (v.to(dt) if v.is_floating_point() else v).detach().contiguous().clone()
+               for k, v in model.state_dict().items()}
     for k, v in (extras or {}).items():
         tensors[f"extra.{k}"] = torch.from_numpy(np.ascontiguousarray(v))
     _atomic_write(weights_path, lambda tmp: save_file(tensors, tmp, metadata={"experiment": name}))
     card = {**card, "sha256": sha256_file(weights_path), "weights_bytes": weights_path.stat().st_size}
+    if storage_dtype != "float32":
+        card["storage_dtype"] = storage_dtype
 
     def write_card(tmp: str) -> None:
         with open(tmp, "w") as f:
@@ -118,7 +129,8 @@ def load(name: str, directory: Path | None = None) -> tuple[torch.nn.Module, dic
     try:
         tensors = load_file(weights_path)
         model = build_model(card["model"], card["model_config"])
-        state = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
+        state = {k[len("model."):]: v.float() if v.dtype == torch.float16 else v
+                 for k, v in tensors.items() if k.startswith("model.")}
         model.load_state_dict(state, strict=True)
     except Exception as e:  # safetensors/torch raise assorted types for broken files and shape mismatches
         raise CheckpointError(f"Could not load {weights_path.name}: {e}. {rebuild_hint(name)}") from e

@@ -106,6 +106,8 @@ class Experiment:
     # {"step": generator steps, "history": [loss per logged step], "extras": {name: array}} and leaves the model
     # trained; `batches` is then unused (None).
     fit: Callable[[Any, Any, list], dict] | None = None
+    # How the weights are stored: "float32", or "float16" to halve a big model's file (loaded back as float32).
+    storage_dtype: str = "float32"
     tags: tuple[str, ...] = field(default_factory=tuple)
 
     def model_config_dict(self) -> dict[str, Any]:

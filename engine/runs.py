@@ -114,7 +114,7 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
                                                         previous["wall_time_s"] or 0), 1)
     if save:
         extras = {**fitted_extras, **(exp.extras(model) if exp.extras else {})}
-        card_ = checkpoints.save(name, model, card_, extras or None)
+        card_ = checkpoints.save(name, model, card_, extras or None, storage_dtype=exp.storage_dtype)
         checkpoints.clear_cache()  # the next load reads the new checkpoint (and forgets grids decoded from the old)
     return model, card_
 

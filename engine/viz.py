@@ -180,6 +180,22 @@ def scatter_groups(groups: Sequence[PointGroup], height: int = 520, title: str |
     return fig
 
 
+def gif_bytes(frames: np.ndarray, ms_per_frame: int = 120, scale: int = 3, bounce: bool = True) -> bytes:
+    """An animated GIF (looping) of uint8 frames (N, H, W, 3), each blown up `scale`× with nearest-neighbour;
+    `bounce` plays the frames forth and then back (without repeating the end frames)."""
+    import io
+
+    frames = np.asarray(frames, dtype=np.uint8)
+    if frames.ndim != 4 or len(frames) < 1:
+        raise ValueError(f"Expected frames (N, H, W, 3), got shape {frames.shape}.")
+    seq = list(frames) + (list(frames[-2:0:-1]) if bounce else [])
+    pics = [pixels(f, scale) for f in seq]
+    buf = io.BytesIO()
+    pics[0].save(buf, format="GIF", save_all=True, append_images=pics[1:], duration=int(ms_per_frame), loop=0,
+                 optimize=False)
+    return buf.getvalue()
+
+
 # --- the live toy GAN's frame -------------------------------------------------------------------------------------
 _FAKE_RGB, _REAL_RGB = np.array([142, 68, 173]), np.array([39, 174, 96])  # GAN Lab's colours: purple fake, green real
 

@@ -13,8 +13,8 @@ from engine.api.models import CheckpointError, checkpoints, extras, load, page_c
 from engine.experiments import all_experiments
 
 __all__ = ["CANVAS_EXTENT", "TOY_DATA", "TOY_LOSSES", "ToyFrame", "toy_frame", "toy_new", "toy_points_from_canvas",
-           "toy_run", "GALAXY_CLASSES", "GAN_METRICS", "VAE_NAME", "gan_names", "gan_titles", "gan_trained", "gan_samples",
-           "gan_metrics_rows", "gan_pr_figure", "gan_replay_steps", "gan_replay", "gan_duplicates"]
+           "toy_run", "GALAXY_CLASSES", "GAN_METRICS", "VAE_NAME", "gan_names", "gan_titles", "gan_trained",
+           "gan_samples", "gan_metrics_rows", "gan_pr_figure", "gan_replay_steps", "gan_replay", "gan_duplicates"]
 
 TOY_LOSSES = {"gan": "GAN (non-saturating)", "wgan-gp": "WGAN-GP", "wgan-div": "WGAN-div"}
 TOY_DATA = {"ring": "Ring of 8", "grid": "5×5 grid", "drawn": "Draw your own"}

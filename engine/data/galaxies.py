@@ -152,7 +152,7 @@ def render(n: int, seed: int, size: int = 64, classes: np.ndarray | list[int] | 
         empty = np.zeros((0, 3, size, size), np.float32)
         return (empty, labels, p) if return_params else (empty, labels)
     f32 = np.float32
-    col = lambda a, idx=slice(None): np.asarray(a[idx], f32)[:, None, None]  # noqa: E731  (scalar vs (N,H,W))
+    col = lambda a, idx=slice(None): np.asarray(a[idx], f32)[:, None, None]  # (N,) scalars against (N, H, W)
 
     # Coordinates in each galaxy's plane: shift, turn by the position angle, stretch the minor axis by 1/q.
     # float32 throughout: the transcendental functions over (N, H, W) are most of the cost.

@@ -54,7 +54,7 @@ def _stretch(crop: np.ndarray, white: float, soft: float) -> np.ndarray:
 
 def _cut(field: np.ndarray, cy: float, cx: float, side: int, size: int) -> np.ndarray:
     half = side / 2
-    y0, x0 = int(round(cy - half)), int(round(cx - half))
+    y0, x0 = round(cy - half), round(cx - half)
     pad = side
     padded = np.pad(field, ((pad, pad), (pad, pad), (0, 0)))
     crop = padded[y0 + pad:y0 + pad + side, x0 + pad:x0 + pad + side]

@@ -186,10 +186,9 @@ def toy_bench(steps: int = BENCH_STEPS, seeds=BENCH_SEEDS, losses=tuple(LOSSES),
     jobs = [(data, loss, seed) for data in datasets for loss in losses for seed in seeds]
     args = [(replace(base, loss=loss, data=data, seed=seed), steps) for data, loss, seed in jobs]
     if workers > 1:
+        import importlib
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
-
-        import importlib
 
         # Workers import the facade first, the order the CLI imports in (engine.experiments alone would meet
         # `from engine import inference` resolving through engine.api half-way through its own import).

@@ -1,9 +1,12 @@
 """Model families. Importing this package registers every family in `engine.registry.MODELS`."""
 
 from engine.models import (  # noqa: F401  (registrations)
+    cnn_classifier,
     conv1d_ae,
     conv_ae,
     conv_vae,
+    conv_vae_rgb,
+    dcgan,
     ffdnet,
     mlp_ae,
     toy_gan,

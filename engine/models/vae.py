@@ -18,9 +18,13 @@ class VAEConfig:
     hidden: tuple[int, ...] = (256, 128)
     latent_dim: int = 2
     beta: float = 1.0  # weight of the KL term: > 1 smoother, more "generative" maps; < 1 sharper reconstructions
+    recon: str = "bce"  # reconstruction term: "bce" (Bernoulli decoder) or "mse" (summed squared error, the
+    # Gaussian decoder of the galaxy seed; per pixel it is weaker than BCE, so the KL weighs relatively more)
 
     def __post_init__(self) -> None:
         self.input_shape, self.hidden = tuple(self.input_shape), tuple(self.hidden)
+        if self.recon not in ("bce", "mse"):
+            raise ValueError(f"recon must be 'bce' or 'mse', not {self.recon!r}.")
 
 
 class GaussianVAE(Autoencoder):
@@ -48,7 +52,10 @@ class GaussianVAE(Autoencoder):
         # Reparameterisation trick: the noise is outside the graph, so gradients reach mu and logvar.
         z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu) if self.training else mu
         logits = self.decode_logits(z)
-        rec = F.binary_cross_entropy_with_logits(logits, self.flat(target), reduction="sum") / len(x)
+        if getattr(self.cfg, "recon", "bce") == "mse":
+            rec = F.mse_loss(torch.sigmoid(logits), self.flat(target), reduction="sum") / len(x)
+        else:
+            rec = F.binary_cross_entropy_with_logits(logits, self.flat(target), reduction="sum") / len(x)
         kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / len(x)
         loss = rec + self.kl_weight() * kl
         return AEOutput(recon=torch.sigmoid(logits).reshape(x.shape), z=z, loss=loss, mu=mu, logvar=logvar,

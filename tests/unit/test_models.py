@@ -14,11 +14,14 @@ TINY = {
     "conv-vae": dict(input_shape=(28, 28), channels=(4, 8), hidden=16, latent_dim=2, beta=0.5, kl_warmup_steps=4),
     "conv-dae": dict(input_shape=(28, 28), channels=(4, 8)),
     "conv-ae-k": dict(input_shape=(28, 28), ks=(2, 4), width=4, hidden=8, default_k=2),
+    "conv-vae-rgb": dict(input_shape=(3, 32, 32), channels=(4, 4, 8, 8), latent_dim=3, beta=0.1, recon="mse",
+                         kl_warmup_steps=4),
+    "mlp-vae-mse": dict(input_shape=(3, 8, 8), hidden=(16,), latent_dim=4, recon="mse"),
 }
 
 
 def family(key: str) -> str:
-    return "mlp-ae" if key.startswith("mlp-ae") else key
+    return "mlp-ae" if key.startswith("mlp-ae") else "mlp-vae" if key.startswith("mlp-vae") else key
 
 
 def test_every_registered_family_has_a_tiny_config():

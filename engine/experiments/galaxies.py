@@ -1,0 +1,283 @@
+"""Galaxies lab: a classifier of the three rendered classes and two VAEs you can walk through.
+
+- `galaxy-classifier`: a small CNN (barred spiral / elliptical / spiral); its penultimate features are the GAN lab's
+  feature space, and it judges the class of VAE samples and of points along an interpolation path.
+- `galaxy-vae-seed`: the seed's MLP VAE (12288 -> 500 -> 2×50, MSE + KL) at 64×64, the reproduction and reference.
+- `galaxy-vae`: a convolutional VAE with a 32-D latent, the page's model.
+
+Training data: a pool of `POOL_N` renders (seeds < 2**31, cached as uint8 .npz), each batch drawn from it with a
+random turn by a multiple of 90° and a random flip (a galaxy has no preferred orientation or handedness: 8× the
+pool for free). Held-out sets use `galaxies.held_out` (seeds ≥ 2**40). Eval (`EVAL_SEED`): 3 000 renders for the
+classifier; 1 000 for the VAEs' reconstructions, 2 000 prior samples against 2 000 renders for morphology and class
+shares, 100 random held-out pairs for interpolation smoothness, the Hubble cutouts for `recon_psnr_real`.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from functools import lru_cache
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from engine import inference, morphology
+from engine.data import galaxies, hubble
+from engine.models.cnn_classifier import ClassifierConfig
+from engine.models.conv_vae_rgb import ConvVAERGBConfig
+from engine.models.vae import VAEConfig
+from engine.registry import Bar, Experiment, register_experiment
+from engine.training import TrainConfig
+
+SIZE = 64
+SHAPE = (3, SIZE, SIZE)
+POOL_N = 30000
+PCA_FIT_N = 5000  # training renders the PCA baseline is fitted on
+N_RECON, N_SAMPLES, N_PAIRS, PATH_STEPS, N_CLASSIFY = 1000, 2000, 100, 16, 3000
+CLASSIFIER = "galaxy-classifier"
+
+
+@lru_cache(maxsize=1)
+def pool() -> tuple[np.ndarray, np.ndarray]:
+    """The training pool: (uint8 (POOL_N, 3, 64, 64), labels). Rendered once (~1 min) and cached as .npz."""
+    path = galaxies.cache_dir() / f"galaxies-pool-{POOL_N}-{SIZE}-{galaxies.fingerprint()[9:17]}.npz"
+    try:
+        with np.load(path) as f:
+            return f["x"], f["y"]
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+        pass
+    xs, ys = [], []
+    for i in range(0, POOL_N, 250):  # chunks of 250: the renderer's sweet spot for cache use
+        x, y = galaxies.render(250, 10_000 + i, SIZE)
+        xs.append(np.round(x * 255).astype(np.uint8))
+        ys.append(y)
+    x, y = np.concatenate(xs), np.concatenate(ys)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
+    np.savez(tmp, x=x, y=y)
+    os.replace(tmp, path)
+    return x, y
+
+
+def augment(x: torch.Tensor, rng: np.random.Generator) -> torch.Tensor:
+    """One of the 8 symmetries of the square per batch quarter (turns by 90° and flips)."""
+    out = x.clone()
+    for q in np.array_split(np.arange(len(x)), 4):
+        k, flip = int(rng.integers(4)), bool(rng.integers(2))
+        part = torch.rot90(x[q], k, dims=(2, 3))
+        out[q] = torch.flip(part, dims=(3,)) if flip else part
+    return out
+
+
+def _pool_batches(cfg: TrainConfig, rng: np.random.Generator):
+    x, y = pool()
+    for _ in range(cfg.steps_per_epoch):
+        idx = rng.integers(0, len(x), cfg.batch_size)
+        xb = augment(torch.from_numpy(x[idx].astype(np.float32) / 255), rng)
+        yield xb, torch.from_numpy(y[idx])
+
+
+def _classifier_batches(cfg: TrainConfig, rng: np.random.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    yield from _pool_batches(cfg, rng)
+
+
+def _vae_batches(cfg: TrainConfig, rng: np.random.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    for xb, _ in _pool_batches(cfg, rng):
+        yield xb, xb
+
+
+@torch.inference_mode()
+def classify(model, x: np.ndarray, batch: int = 500) -> np.ndarray:
+    """Class probabilities (N, 3) of images (N, 3, 64, 64)."""
+    out = [model.probs(torch.from_numpy(np.ascontiguousarray(x[i:i + batch], np.float32)))
+           for i in range(0, len(x), batch)]
+    return torch.cat(out).numpy() if out else np.zeros((0, 3), np.float32)
+
+
+def evaluate_classifier(model, seed: int = 0) -> dict[str, float]:
+    x, y = galaxies.held_out(N_CLASSIFY, seed, SIZE)
+    pred = classify(model, x).argmax(1)
+    out = {"accuracy": float((pred == y).mean())}
+    for c, name in enumerate(galaxies.CLASSES):
+        out[f"recall_{name.replace(' ', '_')}"] = float((pred[y == c] == c).mean())
+    return out
+
+
+def psnr_per_image(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    mse = ((np.asarray(a, np.float64) - b) ** 2).reshape(len(a), -1).mean(1)
+    return 10 * np.log10(1 / np.maximum(mse, 1e-10))
+
+
+@lru_cache(maxsize=4)
+def pixel_pca(k: int):
+    """PCA with k components fitted on the first PCA_FIT_N training renders (the linear baseline)."""
+    from sklearn.decomposition import PCA
+
+    x = pool()[0][:PCA_FIT_N].reshape(PCA_FIT_N, -1).astype(np.float32) / 255
+    return PCA(k, svd_solver="randomized", random_state=0).fit(x)
+
+
+def pca_reconstruct(k: int, x: np.ndarray) -> np.ndarray:
+    p = pixel_pca(k)
+    flat = x.reshape(len(x), -1)
+    return np.clip(p.inverse_transform(p.transform(flat)), 0, 1).reshape(x.shape).astype(np.float32)
+
+
+def _batched(fn, x: np.ndarray, batch: int = 250) -> np.ndarray:
+    return np.concatenate([fn(x[i:i + batch]) for i in range(0, len(x), batch)])
+
+
+def _classifier_model():
+    from engine import checkpoints
+
+    return checkpoints.cached(CLASSIFIER)[0]
+
+
+def interp_smoothness(model, x: np.ndarray, rng: np.random.Generator, pairs: int = N_PAIRS,
+                      steps: int = PATH_STEPS) -> float:
+    """Mean over random pairs of (largest step / mean step) between consecutive decoded frames of the lerp path
+    between their codes; 1.0 is a perfectly even walk."""
+    z = inference.encode(model, x)
+    i = rng.integers(0, len(x), pairs)
+    j = (i + rng.integers(1, len(x), pairs)) % len(x)  # a different galaxy
+    t = np.linspace(0, 1, steps, dtype=np.float32)[None, :, None]
+    path = (1 - t) * z[i][:, None] + t * z[j][:, None]  # (pairs, steps, latent)
+    frames = _batched(lambda zz: inference.decode(model, zz), path.reshape(pairs * steps, -1))
+    frames = frames.reshape(pairs, steps, -1)
+    d = np.linalg.norm(np.diff(frames, axis=1), axis=2)  # (pairs, steps-1)
+    return float(np.mean(d.max(1) / np.maximum(d.mean(1), 1e-12)))
+
+
+def evaluate_vae(model, seed: int = 0) -> dict[str, float]:
+    k = model.latent_dim
+    x, _ = galaxies.held_out(N_RECON, seed, SIZE)
+    recon = _batched(lambda a: inference.reconstruct(model, a), x)
+    real = hubble.cutouts(SIZE)[0]
+    gen = torch.Generator().manual_seed(seed)
+    with torch.inference_mode():
+        samples = torch.cat([model.sample(500, generator=gen) for _ in range(N_SAMPLES // 500)]).numpy()
+    renders, _ = galaxies.held_out(N_SAMPLES, seed + 1, SIZE)
+    w1 = morphology.compare(morphology.measure(samples), morphology.measure(renders))
+    shares = np.bincount(classify(_classifier_model(), samples).argmax(1), minlength=3) / len(samples)
+    out = {
+        "recon_psnr": float(psnr_per_image(recon, x).mean()),
+        "recon_psnr_pca": float(psnr_per_image(pca_reconstruct(k, x), x).mean()),
+        "recon_psnr_real": float(psnr_per_image(_batched(lambda a: inference.reconstruct(model, a), real),
+                                                real).mean()),
+        "recon_psnr_real_pca": float(psnr_per_image(pca_reconstruct(k, real), real).mean()),
+        "sample_morph_w1": float(np.mean(list(w1.values()))),
+        "sample_class_share_min": float(shares.min()),
+        "interp_smoothness": interp_smoothness(model, x, np.random.default_rng(seed)),
+    }
+    out["recon_psnr_margin"] = out["recon_psnr"] - out["recon_psnr_pca"]  # the bar: >= 0.5 dB over PCA
+    out.update({f"w1_{s}": v for s, v in w1.items()})
+    out.update({f"sample_share_{n.replace(' ', '_')}": float(v) for n, v in zip(galaxies.CLASSES, shares)})
+    return out
+
+
+MAP_N = 1000  # held-out renders whose codes the page's map shows (the eval's reconstruction set, EVAL_SEED)
+
+
+def vae_extras(model) -> dict[str, np.ndarray]:
+    """Computed at training time, shipped with the weights: the map of the held-out codes (PCA and UMAP), the
+    latent principal directions (traversal sliders), class means (arithmetic) and the pixel PCA baseline."""
+    from engine.registry import EVAL_SEED
+
+    x, y = galaxies.held_out(MAP_N, EVAL_SEED, SIZE)
+    z = _batched(lambda a: inference.encode(model, a), x).astype(np.float32)
+    mean = z.mean(0)
+    u, s, vt = np.linalg.svd(z - mean, full_matrices=False)
+    out = {
+        "map_labels": y.astype(np.int64),
+        "map_codes": z,
+        "latent_mean": mean,
+        "latent_pcs": vt.astype(np.float32),  # rows: principal directions of the codes
+        "latent_pc_std": (s / np.sqrt(len(z) - 1)).astype(np.float32),
+        "map_pca": ((z - mean) @ vt[:2].T).astype(np.float32),
+        "class_means": np.stack([z[y == c].mean(0) for c in range(3)]).astype(np.float32),
+    }
+    try:
+        import umap
+
+        out["map_umap"] = umap.UMAP(n_neighbors=15, min_dist=0.1, random_state=0).fit_transform(z).astype(
+            np.float32)
+    except ImportError:  # umap-learn is optional at training time; the page then offers PCA only
+        pass
+    p = pixel_pca(model.latent_dim)
+    out["pixel_pca_components"] = p.components_.astype(np.float16)
+    out["pixel_pca_mean"] = p.mean_.astype(np.float16)
+    return out
+
+
+def _fingerprint() -> str:
+    return f"{galaxies.fingerprint()} pool {POOL_N} x D4"
+
+
+def _map_points():
+    from engine.registry import EVAL_SEED
+
+    x, y = galaxies.held_out(200, EVAL_SEED, SIZE)
+    return x, [galaxies.CLASSES[c] for c in y]
+
+
+register_experiment(Experiment(
+    name=CLASSIFIER,
+    lab="galaxies",
+    title="Galaxy classifier",
+    description="A small CNN telling barred spirals, ellipticals and spirals apart; judges VAE samples and paths "
+                "and gives the GAN lab its feature space.",
+    family="cnn-classifier",
+    model_config=ClassifierConfig(input_shape=SHAPE),
+    train_config=TrainConfig(epochs=10, steps_per_epoch=200, batch_size=64, lr=2e-3, weight_decay=1e-4),
+    batches=_classifier_batches,
+    evaluate=evaluate_classifier,
+    data_fingerprint=_fingerprint,
+    input_shape=SHAPE,
+    headline="accuracy",
+    bars=(Bar("accuracy", ">=", 0.97),),
+    render=galaxies.to_uint8,
+))
+
+register_experiment(Experiment(
+    name="galaxy-vae-seed",
+    lab="galaxies",
+    title="Galaxy VAE (seed MLP)",
+    description="The seed's MLP VAE (12288 -> 500 -> 2x50, MSE + KL) on 64x64 rendered galaxies: the reference.",
+    family="mlp-vae",
+    model_config=VAEConfig(input_shape=SHAPE, hidden=(500,), latent_dim=50, beta=1.0, recon="mse"),
+    train_config=TrainConfig(epochs=16, steps_per_epoch=200, batch_size=64, lr=1e-3, warmup_steps=200),
+    batches=_vae_batches,
+    evaluate=evaluate_vae,
+    data_fingerprint=_fingerprint,
+    input_shape=SHAPE,
+    headline="recon_psnr",
+    extras=vae_extras,
+    render=galaxies.to_uint8,
+    map_points=_map_points,
+    storage_dtype="float16",
+))
+
+register_experiment(Experiment(
+    name="galaxy-vae",
+    lab="galaxies",
+    title="Galaxy VAE",
+    description="A convolutional VAE with a 32-D latent on 64x64 rendered galaxies: interpolate, traverse, sample.",
+    family="conv-vae-rgb",
+    # BCE, not the seed's MSE: through the sigmoid, MSE's gradient vanishes on saturated pixels and a conv decoder
+    # stalled at recon 300 (worse than the mean image, 64) in trials; BCE's (p - x) gradient does not. No KL
+    # warm-up: with the KL weight near 0 the codes' scale ran away (KL ~ 5e4 nats) and saturated the decoder.
+    model_config=ConvVAERGBConfig(input_shape=SHAPE, channels=(16, 32, 64, 128), latent_dim=32, beta=0.5,
+                                  recon="bce", kl_warmup_steps=0),
+    train_config=TrainConfig(epochs=7, steps_per_epoch=200, batch_size=64, lr=1e-3, warmup_steps=100),
+    batches=_vae_batches,
+    evaluate=evaluate_vae,
+    data_fingerprint=_fingerprint,
+    input_shape=SHAPE,
+    headline="recon_psnr",
+    bars=(Bar("recon_psnr_margin", ">=", 0.5), Bar("sample_morph_w1", "<=", 0.3),
+          Bar("sample_class_share_min", ">=", 0.2), Bar("interp_smoothness", "<=", 2.0)),
+    extras=vae_extras,
+    render=galaxies.to_uint8,
+    map_points=_map_points,
+))
