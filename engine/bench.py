@@ -23,7 +23,7 @@ def _select(name: str | None) -> list[Experiment]:
     if not name:
         return exps
     pick = [e for e in exps if e.name == name or e.lab == name or e.name.startswith(name.rstrip("*"))]
-    if not pick and name in BENCHES:
+    if name in BENCHES:  # a named bench (e.g. "gans": one table over the lab) runs instead of the lab's experiments
         return []
     if not pick:
         raise ValueError(f"No experiment or lab matches {name!r}; try one of {', '.join(e.name for e in exps)}.")

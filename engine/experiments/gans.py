@@ -9,6 +9,7 @@ classifier, the near-duplicate rate, and the morphology distance of engine.morph
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -20,7 +21,7 @@ import torch.nn.functional as F
 from engine.data import galaxies
 from engine.models.dcgan import DCGANConfig
 from engine.models.gan_losses import make_loss
-from engine.registry import Bar, Experiment, register_experiment
+from engine.registry import Bar, Experiment, register_bench, register_experiment
 from engine.training import AdversarialTrainer, Callback, GANTrainConfig
 
 SIZE = 32  # training resolution (see docs: 64x64 was too slow for four runs on this CPU)
@@ -159,13 +160,24 @@ def duplicate_rate(fake_f: np.ndarray, real_f: np.ndarray) -> tuple[float, np.nd
 
 
 def evaluate(model, seed: int = 0) -> dict[str, float]:
+    """The card's metrics: N_EVAL samples (latents seeded by seed + 1) against N_EVAL held-out renders (seed)."""
+    fake, y_req = generate(model, N_EVAL, seed + 1)
+    return sample_metrics(fake, seed, y_req)
+
+
+def sample_metrics(fake: np.ndarray, seed: int = 0, y_req: np.ndarray | None = None) -> dict[str, float]:
+    """Every GAN metric for generated images in [0, 1] (N, 3, SIZE or RENDER_SIZE, ...) against N_EVAL held-out
+    renders: prdc (k = 5) in the classifier's features, class shares, duplicate rate, morphology W1, and the
+    class agreement when `y_req` (the classes asked for) is given. 64x64 images are first averaged down to SIZE,
+    the way the GANs' training data was, so every model is scored through the same pipeline."""
     from prdc import compute_prdc
 
     from engine import morphology
 
+    if fake.shape[-1] != SIZE:
+        fake = _down(fake)
     clf = _classifier()
     real, _ = held_out_real(seed)
-    fake, y_req = generate(model, N_EVAL, seed + 1)
     rf, _ = _features_and_logits(clf, real)
     ff, fl = _features_and_logits(clf, fake)
     m = {k: float(v) for k, v in compute_prdc(real_features=rf, fake_features=ff, nearest_k=NEAREST_K).items()}
@@ -179,6 +191,34 @@ def evaluate(model, seed: int = 0) -> dict[str, float]:
     if y_req is not None:
         m["class_agreement"] = float((fl.argmax(1) == y_req).mean())
     return m
+
+
+def bench_table(quick: bool = False) -> dict:
+    """`python -m engine bench gans`: the four GANs and galaxy-vae's prior samples scored in one run, one table."""
+    from engine.checkpoints import CheckpointError, cached
+
+    n = 500 if quick else N_EVAL
+    rows, notes = [], []
+    for name in (*_SPECS, "galaxy-vae"):
+        try:
+            model, card, _ = cached(name)
+        except CheckpointError as e:
+            notes.append(f"  {name}: skipped ({e})")
+            continue
+        t = time.perf_counter()
+        if name in _SPECS:
+            fake, y = generate(model, n, 1)
+        else:
+            with torch.inference_mode():
+                fake, y = model.sample(n, torch.Generator().manual_seed(1)).numpy(), None
+        m = sample_metrics(fake, 0, y)
+        rows.append({"model": name, **{k: round(v, 3) for k, v in m.items()},
+                     "train_min": round(card.get("wall_time_s", 0) / 60, 1), "steps": card.get("steps"),
+                     "eval_s": round(time.perf_counter() - t, 1)})
+    cols = sorted({k for r in rows for k in r}, key=lambda k: list(rows[0]).index(k) if k in rows[0] else 99)
+    rows = [{c: r.get(c, "-") for c in cols} for r in rows]
+    return {"rows": rows, "notes": notes, "table": f"galaxy GANs and the VAE: {n} samples vs {N_EVAL} held-out "
+            f"renders, {SIZE}x{SIZE}, classifier features (prdc k={NEAREST_K})"}
 
 
 def _fingerprint() -> str:
@@ -249,3 +289,6 @@ def near_duplicate_groups(model, n: int = 500, seed: int = 0, max_groups: int = 
     groups = [np.flatnonzero(comp == c).tolist() for c in np.unique(comp[src])] if len(src) else []
     groups.sort(key=len, reverse=True)
     return {"images": galaxies.to_uint8(fake), "groups": groups[:max_groups], "rate": rate}
+
+
+register_bench("gans", bench_table)
