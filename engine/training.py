@@ -289,6 +289,7 @@ class AdversarialTrainer:
         st = sd["state"]
         self.state = copy.deepcopy(st) if isinstance(st, GANState) else GANState(
             **{**st, "snapshots": [(int(s), np.asarray(a)) for s, a in st["snapshots"]]})
+        self.state.total_steps = self.cfg.steps  # this sitting's target (a resumed run may change it)
 
     def save(self, path) -> None:
         """Write state_dict() to `path` atomically (a resume file for a long run, not a shipped checkpoint).
