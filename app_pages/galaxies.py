@@ -49,7 +49,7 @@ with g3:
 upload = S.get("gal_uploaded")
 options = list(dict.fromkeys(render_ids + api.galaxy_ids("renders", None, 24) + hubble_ids
                              + (["u"] if upload is not None else [])))
-for key, default in (("a", "r0"), ("b", "h0")):
+for key in ("a", "b"):
     if Q.get(key) and Q.get(key) not in options and api.galaxy_id_ok(Q.get(key)):
         options.append(Q.get(key))  # a shared link names a galaxy outside the first gallery page
 c1, c2, c3, c4 = st.columns([2, 2, 2, 1.5])
@@ -95,8 +95,8 @@ with t1:
     strength = st.slider("Make it barred: + strength × (mean barred − mean spiral code)", -1.5, 2.0, 0.0, 0.25,
                          key="gal_bar")
 with t2:
-    st.image(api.galaxy_thumbs_from([api.galaxy_traverse(model, xa, offs), api.galaxy_arithmetic(model, xa, strength)]),
-             caption=["traversed", "barred ×" + f"{strength:g}"], width=150)
+    edited = [api.galaxy_traverse(model, xa, offs), api.galaxy_arithmetic(model, xa, strength)]
+    st.image(api.galaxy_thumbs_from(edited), caption=["traversed", f"barred × {strength:g}"], width=150)
 
 # --- the prior ----------------------------------------------------------------------------------------------------
 st.subheader("5 · Galaxies from the prior")

@@ -21,7 +21,8 @@ from engine.experiments import galaxies as lab
 from engine.registry import EVAL_SEED
 
 __all__ = ["GALAXY_MODELS", "GALAXY_CLASSES", "GalaxyWalk", "GalaxyRecon", "galaxy_ids", "galaxy_image",
-           "galaxy_upload", "galaxy_thumbs", "galaxy_thumbs_from", "galaxy_walk", "galaxy_gif", "galaxy_map", "galaxy_reconstruction",
+           "galaxy_upload", "galaxy_thumbs", "galaxy_thumbs_from", "galaxy_walk", "galaxy_gif", "galaxy_map",
+           "galaxy_reconstruction",
            "galaxy_traverse", "galaxy_arithmetic", "galaxy_samples", "galaxy_morphology", "galaxy_classify",
            "galaxy_label", "galaxy_id_ok"]
 

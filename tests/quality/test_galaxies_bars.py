@@ -1,0 +1,48 @@
+"""The shipped galaxy models on fresh held-out renders (seed 7, not the cards' 1234): the classifier's bar, the
+conv VAE's four bars, and extras that match the weights (the page reads them instead of recomputing)."""
+
+import numpy as np
+import pytest
+
+from engine import checkpoints, inference
+from engine.data import galaxies
+from engine.experiments import galaxies as lab
+from engine.registry import EVAL_SEED
+
+SEED = 7
+
+
+@pytest.fixture(scope="module")
+def vae_metrics():
+    return lab.evaluate_vae(checkpoints.cached("galaxy-vae")[0], SEED)
+
+
+def test_classifier_accuracy_on_3000_fresh_renders():
+    m = lab.evaluate_classifier(checkpoints.cached("galaxy-classifier")[0], SEED)
+    assert m["accuracy"] >= 0.97, m
+
+
+def test_vae_beats_pca_by_half_a_db(vae_metrics):
+    assert vae_metrics["recon_psnr"] >= vae_metrics["recon_psnr_pca"] + 0.5, vae_metrics
+
+
+def test_vae_samples_morphology_close_to_renders(vae_metrics):
+    assert vae_metrics["sample_morph_w1"] <= 0.3, vae_metrics
+
+
+def test_vae_samples_cover_every_class(vae_metrics):
+    assert vae_metrics["sample_class_share_min"] >= 0.2, vae_metrics
+
+
+def test_vae_walks_are_even(vae_metrics):
+    assert vae_metrics["interp_smoothness"] <= 2.0, vae_metrics
+
+
+@pytest.mark.parametrize("name", ["galaxy-vae", "galaxy-vae-seed"])
+def test_shipped_map_matches_the_weights(name):
+    model, _, ex = checkpoints.cached(name)
+    x, y = galaxies.held_out(lab.MAP_N, EVAL_SEED, lab.SIZE)
+    assert np.array_equal(ex["map_labels"], y)
+    z = inference.encode(model, x[:50])
+    assert np.allclose(ex["map_codes"][:50], z, atol=1e-3)
+    assert ex["map_umap"].shape == (lab.MAP_N, 2) and np.isfinite(ex["map_umap"]).all()
