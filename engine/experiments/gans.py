@@ -148,6 +148,12 @@ def generate(model, n: int, seed: int, y: np.ndarray | None = None) -> tuple[np.
     return np.concatenate(out), (None if yt is None else yt.numpy())
 
 
+@lru_cache(maxsize=2)
+def _real_features(seed: int) -> np.ndarray:
+    """Classifier features of the held-out renders (cached: the page's duplicate view reuses them)."""
+    return _features_and_logits(_classifier(), held_out_real(seed)[0])[0]
+
+
 def duplicate_rate(fake_f: np.ndarray, real_f: np.ndarray) -> tuple[float, np.ndarray]:
     """Share of samples whose nearest other sample is closer than the 1st percentile of real-to-real
     nearest-neighbour distances (classifier feature space); also each sample's nearest other sample."""
@@ -278,9 +284,8 @@ def near_duplicate_groups(model, n: int = 500, seed: int = 0, max_groups: int = 
     from scipy.sparse.csgraph import connected_components
 
     clf = _classifier()
-    real, _ = held_out_real(0)
     fake, _ = generate(model, n, seed)
-    rf, _ = _features_and_logits(clf, real)
+    rf = _real_features(0)
     ff, _ = _features_and_logits(clf, fake)
     rate, partner = duplicate_rate(ff, rf)
     src = np.flatnonzero(partner >= 0)

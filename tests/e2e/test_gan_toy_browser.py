@@ -4,7 +4,7 @@ Screenshots go to test-artifacts/ (look at them); the page reports its measured 
 import re
 
 import pytest
-from browser_tools import finish, no_errors, shot, visit
+from browser_tools import finish, no_errors, settle, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -15,7 +15,9 @@ def _metric(page, label: str) -> str:
 
 
 def test_play_changes_the_mode_count_then_pause(page, app_url):
-    visit(page, f"{app_url}/gan-toy", "Modes covered")
+    page.goto(f"{app_url}/gan-toy")
+    page.get_by_text("Modes covered").first.wait_for(timeout=120_000)  # a cold server imports torch first
+    settle(page, timeout=120_000)
     start = _metric(page, "Modes covered")
     assert _metric(page, "Generator steps") == "0"
     shot(page, "gan-toy-start")
