@@ -28,18 +28,18 @@ shown = trained + ([api.VAE_NAME] if api.gan_trained(api.VAE_NAME) else [])
 cols = st.columns(len(shown))
 for col, name in zip(cols, shown):
     col.markdown(f"**{titles.get(name, name)}**")
-    col.image(api.gan_samples(name, int(seed)), use_container_width=True)
+    col.image(api.gan_samples(name, int(seed)), width="stretch")
 
 rows = api.gan_metrics_rows()
 left, right = st.columns([3, 2])
 left.subheader("Metrics (2 000 samples vs 2 000 held-out renders)")
-left.dataframe(rows, hide_index=True, use_container_width=True)
+left.dataframe(rows, hide_index=True, width="stretch")
 left.caption("duplicate_rate: share of samples whose nearest other sample is closer than the 1st percentile of "
              "real-to-real nearest distances. morph_w1: mean scaled Wasserstein-1 distance of Gini, M20, "
              "concentration, asymmetry, size and colour. class_agreement: ACGAN samples the classifier puts in "
              "the class asked for.")
 right.subheader("Precision vs recall")
-right.plotly_chart(api.gan_pr_figure(rows), use_container_width=True, key="gans_pr")
+right.plotly_chart(api.gan_pr_figure(rows), width="stretch", key="gans_pr")
 
 st.subheader("Replay training")
 default_model = st.query_params.get("model", trained[0])

@@ -7,6 +7,7 @@ architecture and one generator-step budget, and reports VEEGAN's mode metrics be
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import asdict, dataclass, replace
 
@@ -104,6 +105,8 @@ class ToySession:
         self.trainer = AdversarialTrainer(self.gan, self.loss, cfg, lambda n, g: (mix.sample(n, g), None))
         self._eval_z = self.gan.sample_z(N_EVAL, torch.Generator().manual_seed(10_000 + settings.seed))
         self.seconds = 0.0  # training time so far
+        # A page may touch the session from a fragment run and a full rerun at once: one at a time.
+        self._lock = threading.Lock()
 
     @property
     def step(self) -> int:
@@ -113,11 +116,12 @@ class ToySession:
         """Train `n` more generator steps (1..MAX_STEPS_PER_CALL)."""
         if not 1 <= int(n) <= MAX_STEPS_PER_CALL:
             raise ValueError(f"Steps per call must be between 1 and {MAX_STEPS_PER_CALL}.")
-        t = time.perf_counter()
-        for _ in range(int(n)):
-            self.trainer.step()
-        self.gan.eval()
-        self.seconds += time.perf_counter() - t
+        with self._lock:
+            t = time.perf_counter()
+            for _ in range(int(n)):
+                self.trainer.step()
+            self.gan.eval()
+            self.seconds += time.perf_counter() - t
 
     def _eval_samples(self) -> np.ndarray:
         with torch.no_grad():
@@ -128,6 +132,10 @@ class ToySession:
         return mode_metrics(self._eval_samples(), self.mixture.centres, self.mixture.sigma)
 
     def view(self, res: int = 64, n_show: int = 300) -> ToyView:
+        with self._lock:
+            return self._view(res, n_show)
+
+    def _view(self, res: int, n_show: int) -> ToyView:
         """The frame the page draws: densities on a res x res grid over the view square, n_show samples with the
         generator's gradient arrow on each, the loss history and the mode metrics."""
         e = self.mixture.extent
