@@ -27,6 +27,10 @@ PAGES = {
     "Galaxies": [
         st.Page("app_pages/galaxies.py", title="Walk through a VAE's sky", icon="🌌", url_path="galaxies"),
     ],
+    "GANs": [
+        st.Page("app_pages/gan_toy.py", title="Live toy GAN", icon="🎯", url_path="gan-toy"),
+        st.Page("app_pages/gans.py", title="Galaxy GANs compared", icon="🌀", url_path="gans"),
+    ],
     "Signals and photos": [
         st.Page("app_pages/radio.py", title="Radio: cosmic-ray pulses", icon="📡", url_path="radio"),
         st.Page("app_pages/denoise.py", title="Photo denoiser", icon="🖼️", url_path="denoise"),

@@ -14,6 +14,17 @@ from typing import Any, Callable, Iterable
 MODELS: dict[str, type] = {}
 EVAL_SEED = 1234  # noise seed of `eval` and of the metrics in the cards; tests draw with other seeds
 EXPERIMENTS: dict[str, "Experiment"] = {}
+# Benchmarks that need no shipped checkpoint (e.g. the toy GAN, trained from scratch inside the bench):
+# name -> fn(quick: bool) -> report dict with "rows" (a table) and optional "table" (its title).
+BENCHES: dict[str, Callable[..., dict]] = {}
+
+
+def register_bench(name: str, fn: Callable[..., dict]) -> Callable[..., dict]:
+    """Make `python -m engine bench NAME` run `fn(quick=...)`, a benchmark that trains what it measures."""
+    if name in BENCHES or name in EXPERIMENTS:
+        raise ValueError(f"Bench {name!r} registered twice")
+    BENCHES[name] = fn
+    return fn
 
 
 def register_model(name: str) -> Callable[[type], type]:
@@ -91,6 +102,10 @@ class Experiment:
     # What the model was trained on, written into the card as `training_data` (e.g. the pictures and their
     # sampling weights), for labs whose data a fingerprint alone does not describe to a reader.
     data_manifest: Callable[[], dict] | None = None
+    # A training loop of its own instead of the Trainer (GANs): `fit(model, train_config, callbacks)` returns
+    # {"step": generator steps, "history": [loss per logged step], "extras": {name: array}} and leaves the model
+    # trained; `batches` is then unused (None).
+    fit: Callable[[Any, Any, list], dict] | None = None
     # How the weights are stored: "float32", or "float16" to halve a big model's file (loaded back as float32).
     storage_dtype: str = "float32"
     tags: tuple[str, ...] = field(default_factory=tuple)

@@ -9,6 +9,7 @@ import platform
 import sys
 import time
 from dataclasses import dataclass, replace
+from types import SimpleNamespace
 from typing import Any, Iterable
 
 import numpy as np
@@ -55,8 +56,11 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
             raise ValueError(f"{name} generates its own data; --data is not used by this experiment.")
         exp.use_data(data)
     cfg = exp.train_config
-    cfg = replace(cfg, epochs=epochs if epochs is not None else cfg.epochs, seed=seed if seed is not None else cfg.seed,
-                  lr=lr if lr is not None else cfg.lr)
+    overrides = {k: v for k, v in (("epochs", epochs), ("seed", seed), ("lr", lr)) if v is not None}
+    unknown = [k for k in overrides if not hasattr(cfg, k)]
+    if unknown:  # e.g. a GAN trains for a number of generator steps, not epochs
+        raise ValueError(f"{name} has no {', '.join(unknown)} setting; its training config is {cfg}.")
+    cfg = replace(cfg, **overrides)
     seed_everything(cfg.seed)
     model = build_model(exp.family, exp.model_config)
     previous = None
@@ -74,8 +78,16 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
                                                   "model_config", "metrics", "continued_from", "total_steps",
                                                   "total_wall_time_s")}
     t0 = time.time()
-    state = Trainer(model, cfg, callbacks).fit(exp.batches)
+    fitted_extras: dict = {}
+    if exp.fit is not None:  # a loop of its own (GANs): steps, loss history and extras come back as a dict
+        out = exp.fit(model, cfg, list(callbacks))
+        state = SimpleNamespace(step=out["step"], history=list(out["history"]) or [float("nan")])
+        fitted_extras = out.get("extras", {})
+    else:
+        state = Trainer(model, cfg, callbacks).fit(exp.batches)
     wall = time.time() - t0
+    if exp.fit is not None and "seconds" in out:  # training time over every sitting of a resumed run
+        wall = float(out["seconds"])
     for p in model.parameters():
         p.requires_grad_(False)
     metrics = exp.evaluate(model, EVAL_SEED)
@@ -101,8 +113,8 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
         card_["total_wall_time_s"] = round(wall + float(previous.get("total_wall_time_s") or
                                                         previous["wall_time_s"] or 0), 1)
     if save:
-        card_ = checkpoints.save(name, model, card_, exp.extras(model) if exp.extras else None,
-                                 storage_dtype=exp.storage_dtype)
+        extras = {**fitted_extras, **(exp.extras(model) if exp.extras else {})}
+        card_ = checkpoints.save(name, model, card_, extras or None, storage_dtype=exp.storage_dtype)
         checkpoints.clear_cache()  # the next load reads the new checkpoint (and forgets grids decoded from the old)
     return model, card_
 

@@ -194,3 +194,50 @@ def gif_bytes(frames: np.ndarray, ms_per_frame: int = 120, scale: int = 3, bounc
     pics[0].save(buf, format="GIF", save_all=True, append_images=pics[1:], duration=int(ms_per_frame), loop=0,
                  optimize=False)
     return buf.getvalue()
+
+
+# --- the live toy GAN's frame -------------------------------------------------------------------------------------
+_FAKE_RGB, _REAL_RGB = np.array([142, 68, 173]), np.array([39, 174, 96])  # GAN Lab's colours: purple fake, green real
+
+
+def toy_gan_frame(critic: np.ndarray, density: np.ndarray, extent: float, samples: np.ndarray, arrows: np.ndarray,
+                  centres: np.ndarray, covered: np.ndarray, sigma: float, normalise: bool, size: int = 440
+                  ) -> Image.Image:
+    """One picture of a toy GAN: the critic as a heat map (green = judged real, purple = judged fake; a
+    classifier's probability as is, a Wasserstein critic's value min-max scaled), the real density in dark shading,
+    each mode's 3-sigma circle (solid when covered), the generated samples and the generator's gradient arrow on
+    each (scaled so the longest is 7 % of the view). Arrays are in data units on [-extent, extent]^2, row = y."""
+    from PIL import ImageDraw
+
+    c = np.asarray(critic, np.float64)
+    if normalise:
+        c = (c - c.min()) / max(1e-12, c.max() - c.min())
+    c = np.clip(c, 0, 1)[::-1]  # image rows run top-down, data y bottom-up
+    t = c[..., None]
+    # purple (0) -> white (0.5) -> green (1)
+    rgb = np.where(t < 0.5, _FAKE_RGB + (255 - _FAKE_RGB) * (2 * t), 255 + (_REAL_RGB - 255) * (2 * t - 1))
+    rgb = 0.55 * rgb + 0.45 * 255  # pale, so points and arrows stand out
+    img = Image.fromarray(rgb.astype(np.uint8)).resize((size, size), Image.BILINEAR)
+    d = np.asarray(density, np.float64)[::-1]
+    shade = np.sqrt(d / max(d.max(), 1e-12))
+    shade_img = np.asarray(Image.fromarray((255 * shade).astype(np.uint8)).resize((size, size), Image.BILINEAR))
+    arr = np.asarray(img, np.float64) * (1 - 0.6 * shade_img[..., None] / 255.0)
+    img = Image.fromarray(arr.astype(np.uint8))
+    draw = ImageDraw.Draw(img)
+
+    def px(p: np.ndarray) -> np.ndarray:
+        return np.stack([(p[:, 0] + extent) / (2 * extent) * size, (extent - p[:, 1]) / (2 * extent) * size], 1)
+
+    r = max(3.0, 3 * sigma / (2 * extent) * size)
+    for (x, y), cov in zip(px(np.asarray(centres)), covered):
+        box = [x - r, y - r, x + r, y + r]
+        draw.ellipse(box, outline=(20, 110, 50) if cov else (200, 30, 30), width=2)
+    s, a = px(np.asarray(samples)), np.asarray(arrows, np.float64)
+    norm = np.linalg.norm(a, axis=1).max() if len(a) else 0.0
+    if norm > 0:
+        tips = s + a / norm * 0.07 * size * np.array([1, -1])
+        for (x0, y0), (x1, y1) in zip(s, tips):
+            draw.line([x0, y0, x1, y1], fill=(60, 60, 60), width=1)
+    for x, y in s:
+        draw.ellipse([x - 2, y - 2, x + 2, y + 2], fill=tuple(int(v) for v in _FAKE_RGB))
+    return img

@@ -8,6 +8,7 @@ This file only re-exports. The generic calls live in `engine.api.models`; each l
 from engine.api.digits import *  # noqa: F401, F403
 from engine.api.digits_ae import *  # noqa: F401, F403
 from engine.api.galaxies import *  # noqa: F401, F403
+from engine.api.gans import *  # noqa: F401, F403
 from engine.api.images import *  # noqa: F401, F403
 from engine.api.letters import *  # noqa: F401, F403
 from engine.api.models import *  # noqa: F401, F403

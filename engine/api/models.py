@@ -204,10 +204,17 @@ def sample(name: str, n: int = 16, seed: int = 0, cls: int | None = None) -> np.
     model = load(name)
     if not hasattr(model, "sample"):
         raise ValueError(f"'{name}' is not a generative model; sampling needs a VAE or a GAN.")
+    g = torch.Generator().manual_seed(int(seed))
     if cls is not None:
-        raise ValueError(f"'{name}' is not class-conditional.")
+        k = int(getattr(model, "n_classes", 0) or 0)
+        if not k:
+            raise ValueError(f"'{name}' is not class-conditional.")
+        if not 0 <= int(cls) < k:
+            raise ValueError(f"'{name}' has classes 0..{k - 1}; got {cls}.")
+        with torch.inference_mode():
+            return model.sample(int(n), g, y=torch.full((int(n),), int(cls))).numpy()
     with torch.inference_mode():
-        return model.sample(int(n), torch.Generator().manual_seed(int(seed))).numpy()
+        return model.sample(int(n), g).numpy()
 
 
 # --- what the pages show (engine.viz is imported where used: it brings plotly, ~0.5 s of start-up) ---------------

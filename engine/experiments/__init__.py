@@ -2,7 +2,17 @@
 the catalogue is read: `from engine.experiments import get_experiment, all_experiments`."""
 
 import engine.models  # noqa: F401  (every family registered, so any checkpoint's card can be built)
-from engine.experiments import digits, digits_ae, emoji, galaxies, images, letters, radio  # noqa: F401  (registrations)
+from engine.experiments import (  # noqa: F401  (registrations)
+    digits,
+    digits_ae,
+    emoji,
+    galaxies,
+    gan_toy,
+    gans,
+    images,
+    letters,
+    radio,
+)
 from engine.registry import all_experiments, get_experiment
 
 __all__ = ["all_experiments", "get_experiment"]

@@ -6,8 +6,10 @@ from engine.models import (  # noqa: F401  (registrations)
     conv_ae,
     conv_vae,
     conv_vae_rgb,
+    dcgan,
     ffdnet,
     mlp_ae,
+    toy_gan,
     unet1d,
     vae,
 )
