@@ -367,3 +367,13 @@ from engine.api_digits import *  # noqa: E402, F401, F403
 from engine.api_digits_ae import *  # noqa: E402, F401, F403
 from engine.api_images import *  # noqa: E402, F401, F403
 from engine.api_radio import *  # noqa: E402, F401, F403
+
+
+def latent_models(dim: int = 2) -> list[str]:
+    """Experiments whose shipped model has a `dim`-dimensional latent (those a latent explorer can map), in
+    catalogue order; models without a checkpoint are left out."""
+    out = []
+    for info in list_experiments():
+        if info.status == "ok" and getattr(load(info.name), "latent_dim", None) == dim:
+            out.append(info.name)
+    return out
