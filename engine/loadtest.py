@@ -248,6 +248,7 @@ def markdown(report: dict[str, Any]) -> str:
               f"{report['total_failures']} failed ({report['mismatches']} differed from the single-user answer). "
               f"Server RSS: {r['start']:.0f} MB after warm-up, peak {r['peak']:.0f} MB, {r['end']:.0f} MB at the end "
               f"(peak in the first half {r['peak_first_half']:.0f} MB, second half {r['peak_second_half']:.0f} MB)."]
+    lines += [f"- failed: {f['count']} x {f['name']}: {f['error']}" for f in report["failures"]]
     return "\n".join(lines) + "\n"
 
 

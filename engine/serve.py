@@ -290,10 +290,18 @@ def _letters_tab() -> None:
     with gr.Row():
         letter = gr.Dropdown(list(api.letter_glyphs()), value="a", label="Letter", scale=1)
         noise = gr.Dropdown([(v["label"], k) for k, v in kinds.items()], value="salt_pepper", label="Noise", scale=1)
-        amount = gr.Slider(0, 1, value=0.1, step=0.01, label="Amount", scale=2)
+        top = max(float(v["max"]) for v in kinds.values())  # the API accepts every kind's range; the widget follows
+        amount = gr.Slider(0, top, value=0.1, step=0.01, label="Amount (probability p)", scale=2)
         seed = gr.Number(0, label="Seed", precision=0, minimum=0, scale=1)
         model = gr.Dropdown(list(LETTER_MODELS), value=LETTER_MODELS[0], label="Model", scale=1)
     go = gr.Button("Add noise and restore", variant="primary")
+
+    def follow(kind: str):
+        k = kinds.get(kind, kinds["salt_pepper"])
+        return gr.Slider(maximum=float(k["max"]), step=float(k["step"]), value=float(k["default"]),
+                         label=f"Amount ({k['unit'] or 'none'})")
+
+    noise.change(follow, noise, amount, api_visibility="private")
     with gr.Row():
         noisy = gr.Image(label="Noisy", format="png", type="pil", height=420)
         restored = gr.Image(label="Restored", format="png", type="pil", height=420)
