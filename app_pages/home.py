@@ -30,7 +30,8 @@ LABS = [
 ]
 
 # Cards whose model has no 2-D latent grid to show draw their own picture; the rest show their decoded plane.
-SPECIAL_THUMBNAILS = {"radio-dae": lambda: api.radio_thumbnail(), "image-denoiser-gray": lambda: api.denoise_thumbnail()}
+SPECIAL_THUMBNAILS = {"radio-dae": lambda: api.radio_thumbnail(),
+                      "image-denoiser-gray": lambda: api.denoise_thumbnail()}
 
 
 @st.cache_data(show_spinner=False)

@@ -1,4 +1,7 @@
-"""Command line: python -m engine {list, train, eval, bench, serve}. Run with -h for help."""
+"""Command line: python -m engine {list, train, eval, bench, serve}. Run with -h for help.
+
+The engine is imported inside each command, not at the top: `-h` and a mistyped command answer at once instead of
+after torch and every lab have loaded (~2 s)."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     from engine import api, checkpoints
-    from engine.registry import all_experiments, get_experiment
+    from engine.experiments import all_experiments, get_experiment
     from engine.training import TqdmCallback
 
     if args.all == bool(args.name):
@@ -55,7 +58,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 def _cmd_eval(args: argparse.Namespace) -> int:
     from engine import api
-    from engine.registry import get_experiment
+    from engine.experiments import get_experiment
 
     exp = get_experiment(args.name)
     metrics = api.evaluate(args.name, seed=api.EVAL_SEED if args.seed is None else args.seed)
@@ -76,9 +79,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(report))
         return 0 if report["ok"] else 1
+    from engine import api
     from engine.bench import run_bench
 
-    report = run_bench(args.name, quick=args.quick, out=not args.no_save)
+    report = run_bench(args.name, quick=args.quick, out=not args.no_save, timings=api.page_call_timings)
     if args.json:
         print(json.dumps(report))
     return 0

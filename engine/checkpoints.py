@@ -12,8 +12,10 @@ import json
 import os
 import sys
 import tempfile
+import threading
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import torch
@@ -129,3 +131,36 @@ def load(name: str, directory: Path | None = None) -> tuple[torch.nn.Module, dic
         p.requires_grad_(False)
     extras = {k[len("extra."):]: v.numpy() for k, v in tensors.items() if k.startswith("extra.")}
     return model, card, extras
+
+
+# --- the shared model cache --------------------------------------------------------------------------------------
+# Every layer that needs a shipped model (the facade, `eval`, a lab's bench comparing two models) asks here, so a
+# model is read and verified once per process however it is reached, and training clears one cache for all.
+
+_cache_lock = threading.Lock()
+_on_clear: list[Callable[[], None]] = []
+
+
+@lru_cache(maxsize=None)
+def _cached(name: str, directory: str) -> tuple[torch.nn.Module, dict[str, Any], dict[str, np.ndarray]]:
+    return load(name, Path(directory))
+
+
+def cached(name: str) -> tuple[torch.nn.Module, dict[str, Any], dict[str, np.ndarray]]:
+    """`load(name)` once per process and checkpoint folder: (model in eval mode, card, extras). Shared, never
+    to be mutated. The model family must be registered (import `engine.experiments` first)."""
+    with _cache_lock:  # one load per model even when several sessions ask at once
+        return _cached(name, str(checkpoint_dir()))
+
+
+def on_clear(fn: Callable[[], None]) -> Callable[[], None]:
+    """Register a cache of a higher layer (decoded grids, ...) to be emptied whenever models are forgotten."""
+    _on_clear.append(fn)
+    return fn
+
+
+def clear_cache() -> None:
+    """Forget loaded models (after retraining, or between tests) and everything computed from them."""
+    _cached.cache_clear()
+    for fn in _on_clear:
+        fn()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 MODELS: dict[str, type] = {}
+EVAL_SEED = 1234  # noise seed of `eval` and of the metrics in the cards; tests draw with other seeds
 EXPERIMENTS: dict[str, "Experiment"] = {}
 
 
@@ -84,8 +85,6 @@ class Experiment:
     render_grid: bool = False  # draw pixel cells when showing single items (tiny glyphs)
     map_points: Callable[[], tuple[Any, list[str]]] | None = None
     nearest: Callable[[Any], tuple[Any, list[str]]] | None = None
-    # Lab-specific calls its page makes, {label: zero-argument callable}, timed by `bench` beside the generic ones.
-    page_calls: Callable[[], dict[str, Callable[[], Any]]] | None = None
     # `python -m engine train NAME --data PATH`: point the lab's loader at a user's dataset before training.
     # Raises ValueError with a clear message for a wrong path or format. None: the lab generates its data.
     use_data: Callable[[str], None] | None = None
@@ -106,19 +105,14 @@ def register_experiment(exp: Experiment) -> Experiment:
 
 
 def get_experiment(name: str) -> Experiment:
-    """Look an experiment up by name; an unknown name gets a message listing the known ones."""
-    _load_all()
+    """Look a registered experiment up by name; an unknown name gets a message listing the known ones.
+    Only what has been imported is registered: callers that need the whole catalogue import `engine.experiments`
+    (whose `get_experiment` and `all_experiments` are these, after registering every lab)."""
     if name not in EXPERIMENTS:
         raise ValueError(f"Unknown experiment {name!r}. Known experiments: {', '.join(sorted(EXPERIMENTS))}.")
     return EXPERIMENTS[name]
 
 
 def all_experiments() -> list[Experiment]:
-    _load_all()
+    """Every registered experiment, in registration order."""
     return list(EXPERIMENTS.values())
-
-
-def _load_all() -> None:
-    # Importing the packages runs their registrations; done lazily so `import engine` stays cheap.
-    import engine.experiments  # noqa: F401
-    import engine.models  # noqa: F401

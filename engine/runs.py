@@ -12,20 +12,20 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterable
 
 import numpy as np
+import torch
 
 from engine import checkpoints, inference
-from engine.registry import build_model, get_experiment
-
-EVAL_SEED = 1234  # noise seed of `eval` and of the metrics in the cards; tests draw with other seeds
+from engine.experiments import get_experiment
+from engine.registry import EVAL_SEED, build_model
+from engine.training import FunctionCallback, Trainer, seed_everything
 
 
 def evaluate(name: str, seed: int = EVAL_SEED, model=None) -> dict[str, float]:
     """Measure a model (the shipped checkpoint unless one is given) on freshly drawn held-out data."""
+    exp = get_experiment(name)  # unknown names get the list of known ones before any file is read
     if model is None:
-        from engine.api import load  # the facade's cached, verified copy
-
-        model = load(name)
-    return get_experiment(name).evaluate(model, seed)
+        model = checkpoints.cached(name)[0]  # the same cached, verified copy the facade serves
+    return exp.evaluate(model, seed)
 
 
 def _versions() -> dict[str, str]:
@@ -47,10 +47,6 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
     `data` is a dataset path for labs that read one (`--data PATH`). `init`: start from the shipped checkpoint's
     weights instead of from scratch (a longer run in several sittings); the card then records the run it continued
     and the training time summed over both. `lr` overrides the peak learning rate. Returns (model, card)."""
-    import torch
-
-    from engine.training import Trainer, seed_everything
-
     exp = get_experiment(name)
     if epochs is not None and epochs < 1:
         raise ValueError(f"--epochs must be at least 1 (got {epochs}).")
@@ -75,7 +71,8 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
         for p in model.parameters():
             p.requires_grad_(True)
         previous = {k: prev_card.get(k) for k in ("command", "sha256", "steps", "wall_time_s", "train_config",
-                                                  "model_config", "metrics", "continued_from", "total_steps", "total_wall_time_s")}
+                                                  "model_config", "metrics", "continued_from", "total_steps",
+                                                  "total_wall_time_s")}
     t0 = time.time()
     state = Trainer(model, cfg, callbacks).fit(exp.batches)
     wall = time.time() - t0
@@ -105,9 +102,7 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
                                                         previous["wall_time_s"] or 0), 1)
     if save:
         card_ = checkpoints.save(name, model, card_, exp.extras(model) if exp.extras else None)
-        from engine.api import clear_cache
-
-        clear_cache()  # the next load reads the new checkpoint
+        checkpoints.clear_cache()  # the next load reads the new checkpoint (and forgets grids decoded from the old)
     return model, card_
 
 
@@ -125,7 +120,6 @@ def train_preview(name: str, epochs: int, seed: int = 0, on_progress=None, every
     `on_progress(step, total_steps, loss_history)` is called every `every` steps: a page's st.progress and live
     loss curve hang off it."""
     from engine import viz
-    from engine.training import FunctionCallback
 
     if not 1 <= int(epochs) <= 50:
         raise ValueError("Epochs must be between 1 and 50 here; use `python -m engine train` for longer runs.")

@@ -81,17 +81,21 @@ def _facade_errors(fn: Callable) -> Callable:
     return wrapped
 
 
-class PhotoInput(gr.Image):
+def photo_input(**kwargs) -> gr.Image:
     """An image upload handed to the function as a file path, unread. The engine's reader applies EXIF
-    orientation, keeps 16-bit and alpha, and says what is wrong with a bad file; Gradio's own reader would
-    raise first on a file that is not an image, with a message that is not the engine's."""
+    orientation, keeps 16-bit and alpha, and says what is wrong with a bad file; Gradio's own reader would raise
+    first on a file that is not an image, with a message that is not the engine's. (An instance override, not a
+    subclass: Gradio writes a .pyi stub beside the module of every Component subclass.)"""
+    image = gr.Image(type="filepath", **kwargs)
+    read = image.preprocess
 
-    is_template = True  # same front-end component as gr.Image
-
-    def preprocess(self, payload):
+    def unread(payload):
         if payload is not None and payload.path and not (payload.url or "").startswith("data:"):
             return str(payload.path)
-        return super().preprocess(payload)
+        return read(payload)
+
+    image.preprocess = unread
+    return image
 
 
 def _scale(shape: tuple[int, ...], screen: int) -> int:
@@ -144,8 +148,7 @@ def _photo_tab() -> None:
                 "The noise level is estimated unless you give it.")
     with gr.Row(equal_height=False):
         with gr.Column():
-            image = PhotoInput(type="filepath", label="Noisy photo", format="png", sources=["upload", "clipboard"],
-                               height=520)
+            image = photo_input(label="Noisy photo", format="png", sources=["upload", "clipboard"], height=520)
             sigma = gr.Number(label="Noise level σ (0-255; empty = estimate)", value=None, minimum=0, maximum=255)
             with gr.Row():
                 which = gr.Dropdown(["astronaut", "camera"], value="astronaut", label="Test photo", scale=1)

@@ -49,9 +49,9 @@ class TqdmCallback(Callback):
     """A progress bar on stderr with the running loss."""
 
     def on_train_start(self, state: TrainState) -> None:
-        from tqdm import tqdm
-
         import sys
+
+        from tqdm import tqdm
 
         # Off a terminal (CI logs) redraw rarely, so the log gets a few lines rather than thousands.
         self.bar = tqdm(total=state.total_steps, unit="step", dynamic_ncols=True,

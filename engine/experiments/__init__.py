@@ -1,3 +1,8 @@
-"""One file per lab; importing this package registers every experiment in `engine.registry.EXPERIMENTS`."""
+"""One file per lab; importing this package registers every model family and every experiment, so this is where
+the catalogue is read: `from engine.experiments import get_experiment, all_experiments`."""
 
+import engine.models  # noqa: F401  (every family registered, so any checkpoint's card can be built)
 from engine.experiments import digits, digits_ae, emoji, images, letters, radio  # noqa: F401  (registrations)
+from engine.registry import all_experiments, get_experiment
+
+__all__ = ["all_experiments", "get_experiment"]

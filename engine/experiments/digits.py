@@ -19,7 +19,7 @@ import torch
 from engine import inference
 from engine.data import digits
 from engine.models.conv_vae import ConvVAEConfig
-from engine.registry import Bar, Experiment, register_experiment
+from engine.registry import EVAL_SEED, Bar, Experiment, register_experiment
 from engine.training import TrainConfig
 from engine.viz import gray_ink
 
@@ -125,7 +125,6 @@ def bench_vae16(model, quick: bool = False) -> dict:
     from sklearn.neighbors import NearestNeighbors
 
     from engine.experiments.digits_ae import auc, fit_pca, ood_sets, pca_reconstruct
-    from engine.runs import EVAL_SEED
 
     d = digits.load()
     pca = fit_pca(d.x_train, 16)
@@ -188,7 +187,8 @@ def map_background(model, z: np.ndarray, n: int = MAP_GRID_N) -> dict[str, np.nd
 
     span = inference.span_covering(np.quantile(np.abs(z), 0.99, axis=0)[None])
     uri = png_uri(tile_grid(inference.decode_grid(model, n, span), gray_ink))
-    return {"map_grid": np.array([n, span], np.float64), "map_background_uri": np.frombuffer(uri.encode(), np.uint8).copy()}
+    return {"map_grid": np.array([n, span], np.float64),
+            "map_background_uri": np.frombuffer(uri.encode(), np.uint8).copy()}
 
 
 def projection_scores(z: np.ndarray, y: np.ndarray, emb: np.ndarray) -> np.ndarray:
@@ -213,9 +213,9 @@ PROJECTIONS = ("pca", "tsne", "umap")
 def extras_vae16(model) -> dict[str, np.ndarray]:
     """Shipped with `digits-vae16`: the test digits, their 16-D codes and three 2-D projections of them,
     computed here because a cold UMAP costs about a minute — never on a page request."""
+    import umap
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
-    import umap
 
     x, y = _test_sample()
     z = inference.encode(model, x).astype(np.float32)
@@ -235,7 +235,6 @@ def anomaly_extras(model) -> dict[str, np.ndarray]:
     from sklearn.metrics import roc_curve
 
     from engine.experiments.digits_ae import ood_sets
-    from engine.runs import EVAL_SEED
 
     ex = {"nelbo_digits": neg_elbo(model, digits.load().x_test).astype(np.float32)}
     for name, x in ood_sets(EVAL_SEED).items():
@@ -264,17 +263,6 @@ def nearest_train(images: np.ndarray) -> tuple[np.ndarray, list[str]]:
     return np.sqrt(np.maximum(dist[np.arange(len(a)), i], 0)).round().astype(int), [str(d.y_train[j]) for j in i]
 
 
-def _page_calls(name: str):
-    def calls():
-        from engine import api
-        from engine.experiments.digits_ae import anomaly_page_calls
-
-        extra = anomaly_page_calls("elbo") if name == "digits-vae16" else {}  # vae16 drives the anomaly page
-        return {**api.digits_page_calls(name), **extra}
-
-    return calls
-
-
 def _common(**kw) -> dict:
     """The fields both VAEs share; `kw` adds to or overrides them."""
     return {**dict(lab="digits", family="conv-vae", batches=_batches, evaluate=evaluate,
@@ -296,7 +284,6 @@ register_experiment(Experiment(
     train_config=replace(TRAIN, epochs=150),
     bars=(Bar("knn5_acc", ">=", 0.75),),
     extras=extras_vae2,
-    page_calls=_page_calls("digits-vae2"),
     **_common(),
 ))
 
@@ -312,6 +299,5 @@ register_experiment(Experiment(
     bars=(Bar("knn5_acc", ">=", 0.9), Bar("auc_letters", ">=", 0.95), Bar("auc_noise", ">=", 0.95)),
     extras=extras_vae16,
     bench=bench_vae16,
-    page_calls=_page_calls("digits-vae16"),
     **_common(evaluate=evaluate_vae16),
 ))

@@ -16,12 +16,12 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from engine import baselines, inference
+from engine import baselines, checkpoints, inference
 from engine.data import digits, noise
 from engine.data.noise import gaussian, salt_and_pepper
 from engine.metrics import psnr, ssim
 from engine.models.conv_ae import ConvAEKConfig, ConvDAEConfig
-from engine.registry import Bar, Experiment, register_experiment
+from engine.registry import EVAL_SEED, Bar, Experiment, register_experiment
 from engine.training import TrainConfig
 from engine.viz import gray_ink
 
@@ -164,13 +164,12 @@ def eval_dae(model, seed: int = 0, n: int | None = None) -> dict[str, float]:
 
 def bench_dae(model, quick: bool = False, seed: int = 7) -> dict:
     """PSNR against noise level for the DAE, NL-means (best h per cell), median 3x3 and the seed design."""
-    from engine import api
 
     n = 200 if quick else 1000
     clean = digits.load().x_test[:n]
     methods = {"digits-dae": lambda x: inference.reconstruct(model, x), "median 3x3": baselines.median_filter}
     try:
-        seed_model = api.load("digits-dae-seed")
+        seed_model = checkpoints.cached("digits-dae-seed")[0]
         methods["digits-dae-seed (Keras design)"] = lambda x: inference.reconstruct(seed_model, x)
     except ValueError:
         pass
@@ -308,7 +307,6 @@ def extras_aek(model) -> dict[str, np.ndarray]:
     """Shipped with the checkpoint so the pages never fit PCA, encode 4 000 digits or render letters live."""
     from sklearn.metrics import roc_curve
 
-    from engine.runs import EVAL_SEED
 
     d = digits.load()
     pca = fit_pca(d.x_train)
@@ -336,7 +334,6 @@ def extras_aek(model) -> dict[str, np.ndarray]:
 
 def bench_aek(model, quick: bool = False) -> dict:
     """MSE against k for both, and the anomaly AUCs of every sub-AE (the page uses k = ANOMALY_K)."""
-    from engine.runs import EVAL_SEED
 
     m = eval_aek(model, EVAL_SEED, 300 if quick else None)
     d = digits.load()
@@ -361,70 +358,6 @@ def bench_aek(model, quick: bool = False) -> dict:
         print("  " + "  ".join(f"{k}={v}" for k, v in r.items()))
     return {"table": "test reconstruction MSE: autoencoder vs PCA", "rows": rows, "anomaly_auc_by_k": auc_rows,
             "knn5": {"ae2": m["knn5_acc_ae2"], "pca2": m["knn5_acc_pca2"]}}
-
-
-def _page_calls_dae():
-    from itertools import count
-
-    from engine import api
-
-    fresh = count(1000)  # a new seed per call: time the computation, not the cache
-    return {
-        "denoise_batch(8 digits, uncached)": lambda: api.denoise_digits("gaussian", 0.3, next(fresh), 8),
-        "denoise_upload(1 Mpx PNG)": lambda: api.denoise_digit_upload(_MEGAPIXEL_PNG(), "gaussian", 0.3, 0),
-    }
-
-
-def _page_calls_aek():
-    from itertools import count
-
-    from engine import api
-
-    fresh = count(0, 10)  # new digits per call: time the computation, not the cache
-    return {
-        "pca_vs_ae figure": lambda: api.pca_mse_figure(),
-        "pca_vs_ae reconstructions(k=8, uncached)": lambda: api.pca_ae_reconstructions(8, next(fresh), 10),
-        "scatter figures (PCA-2, AE-2; cached after 1st)": lambda: api.pca_ae_scatter(),
-        **anomaly_page_calls("mse"),
-    }
-
-
-def anomaly_page_calls(score: str) -> dict:
-    """The anomaly page's calls for one score ("elbo": digits-vae16's bench times them, "mse": digits-ae-k's)."""
-    from engine import api
-
-    thr = {"elbo": 150.0, "mse": 0.02}[score]
-    return {
-        f"anomaly histogram ({score})": lambda: api.anomaly_histogram(None, thr, score),
-        f"anomaly roc + threshold ({score})": lambda: api.anomaly_roc(thr, score),
-        f"anomaly heatmap, set item ({score})": lambda: api.anomaly_heatmap("letters", 3, score=score),
-        f"anomaly upload, 1 Mpx PNG ({score})": lambda: api.anomaly_heatmap(upload=_MEGAPIXEL_PNG(), score=score),
-    }
-
-
-def _megapixel_png() -> bytes:
-    """A 1000x1000 photo-like PNG of a digit (dark ink on grey paper with grain): the upload the bench times."""
-    import io
-
-    from PIL import Image
-
-    rng = np.random.default_rng(0)
-    digit = np.kron(digits.load().x_test[0], np.ones((30, 30), np.float32))
-    paper = np.full((1000, 1000), 0.85, np.float32)
-    paper[80:80 + 840, 80:80 + 840] -= 0.7 * digit
-    img = np.clip(paper + rng.normal(0, 0.03, paper.shape), 0, 1)
-    buf = io.BytesIO()
-    Image.fromarray((img * 255).astype(np.uint8)).save(buf, format="PNG")
-    return buf.getvalue()
-
-
-_PNG_CACHE: list[bytes] = []
-
-
-def _MEGAPIXEL_PNG() -> bytes:  # noqa: N802  built once, on the first page call that needs it
-    if not _PNG_CACHE:
-        _PNG_CACHE.append(_megapixel_png())
-    return _PNG_CACHE[0]
 
 
 def _fingerprint() -> str:
@@ -469,7 +402,6 @@ register_experiment(Experiment(
     headline="psnr_gauss03",
     bars=(Bar("psnr_gain_vs_nlm", ">=", 3.0),),
     bench=bench_dae,
-    page_calls=_page_calls_dae,
     **_common(),
 ))
 
@@ -506,6 +438,5 @@ register_experiment(Experiment(
     bars=(Bar("mse_ratio_k2", "<=", 0.70),),
     bench=bench_aek,
     extras=extras_aek,
-    page_calls=_page_calls_aek,
     **_common(),
 ))

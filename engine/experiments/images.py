@@ -173,14 +173,6 @@ def bench(model, quick: bool = False) -> dict:
                                                         "; BM3D not installed (optional)"), "rows": rows}
 
 
-def _page_calls():
-    from engine import api
-
-    small = images.eval_image("camera")[:128, :128]
-    return {"denoise_image(128x128 gray)": lambda: api.denoise_image(small),
-            "estimate_sigma(512 gray)": lambda: api.estimate_noise(images.eval_image("camera"))}
-
-
 register_experiment(Experiment(
     name="image-denoiser-gray",
     lab="images",
@@ -201,7 +193,6 @@ register_experiment(Experiment(
     bars=(Bar("margin_nlmeans_s25", ">=", 0.5), Bar("margin_nlmeans_rgb_s25", ">=", 0.5),
           Bar("sec_512_gray", "<=", 1.0)),
     bench=bench,
-    page_calls=_page_calls,
     use_data=use_data,
     tags=("images",),
 ))

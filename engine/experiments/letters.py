@@ -11,7 +11,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from engine import baselines, inference
+from engine import baselines, checkpoints, inference
 from engine.data import letters
 from engine.data.noise import add_noise, bit_flips, gaussian, salt_and_pepper
 from engine.metrics import binarise, exact_rate, wrong_pixels
@@ -90,9 +90,8 @@ def bench_dae(model, quick: bool = False, seed: int = 7) -> dict:
         "letters-dae": lambda x: inference.reconstruct(model, x),
     }
     try:  # the plain AE shows why training on noise matters; skip quietly if it is not trained
-        from engine import api
 
-        ae = api.load("letters-ae")
+        ae = checkpoints.cached("letters-ae")[0]
         methods["letters-ae (trained clean)"] = lambda x: inference.reconstruct(ae, x)
     except ValueError:
         pass
@@ -112,15 +111,6 @@ def nearest(images: np.ndarray) -> tuple[np.ndarray, list[str]]:
     return dist.round().astype(int), [letters.CHARS[i] for i in idx]
 
 
-def _page_calls(name: str):
-    def calls():
-        from engine import api
-
-        return {"denoise_letter": lambda: api.denoise_letter(letters.GLYPHS[0], "salt_pepper", 0.1, 0, name=name)}
-
-    return calls
-
-
 def _common(**kw) -> dict:
     return dict(lab="letters", family="mlp-ae", data_fingerprint=letters.fingerprint, input_shape=SHAPE,
                 render=gray_ink, render_grid=True, map_points=lambda: (letters.GLYPHS, list(letters.CHARS)),
@@ -129,7 +119,6 @@ def _common(**kw) -> dict:
 
 register_experiment(Experiment(
     name="letters-ae",
-    page_calls=_page_calls("letters-ae"),
     title="Letters autoencoder",
     description="MLP autoencoder that squeezes 26 5x7 glyphs through a 2-D code and redraws them exactly.",
     model_config=MLPAEConfig(input_shape=SHAPE, hidden=(256, 128), latent_dim=2, latent_bound=3.0, latent_noise=0.1),
@@ -143,7 +132,6 @@ register_experiment(Experiment(
 
 register_experiment(Experiment(
     name="letters-dae",
-    page_calls=_page_calls("letters-dae"),
     title="Letters denoising autoencoder",
     description="The same 2-D bottleneck trained noisy -> clean: restores glyphs under salt-and-pepper, Gaussian "
                 "noise and bit flips.",

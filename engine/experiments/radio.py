@@ -8,14 +8,13 @@ method: argmax |recovered|, a hit when within +-10 samples of the true peak.
 
 from __future__ import annotations
 
-import itertools
 import time
 from typing import Iterator
 
 import numpy as np
 import torch
 
-from engine import inference
+from engine import checkpoints, inference
 from engine import radio_filters as rf
 from engine.data import radio
 from engine.models.conv1d_ae import Conv1DAEConfig
@@ -127,13 +126,12 @@ def _seed_extras(model) -> dict[str, np.ndarray]:
 
 def bench(model, quick: bool = False) -> dict:
     """Accuracy against SNR for both networks and every baseline, from one run on the same traces."""
-    from engine import api
 
     n = 1000 if quick else CURVE_N
     models = {}
     for name in ("radio-dae", "radio-dae-seed"):
         try:
-            models[name] = api.load(name)
+            models[name] = checkpoints.cached(name)[0]
         except ValueError:
             pass
     rows = []
@@ -206,23 +204,6 @@ def render(traces: np.ndarray, h: int = 32, step: int = 2) -> np.ndarray:
     return img
 
 
-def _page_calls(name: str):
-    def calls():
-        from engine import api
-
-        tr = api.simulate_trace("realistic", 2.0, 0)
-        seeds = itertools.count(10_000)  # a new trace each call: time the page's cold path, not the cache
-
-        def view_and_figures():
-            v = api.trace_view("realistic", 2.0, next(seeds))
-            return api.trace_figure(v), api.spectrum_figure(v)
-
-        return {"denoise_trace": lambda: api.denoise_trace(tr.noisy, name=name),
-                "new trace: trace_view + both figures (cold)": view_and_figures}
-
-    return calls
-
-
 def _common(**kw) -> dict:
     return dict(lab="radio", data_fingerprint=radio.fingerprint, input_shape=(radio.N_SAMPLES,), batches=_batches,
                 evaluate=evaluate, render=render, map_points=_map_points,
@@ -242,7 +223,6 @@ register_experiment(Experiment(
     train_config=TrainConfig(epochs=7, steps_per_epoch=100, batch_size=64, lr=3e-3, warmup_steps=50),
     bars=SEED_BARS,
     extras=_seed_extras,
-    page_calls=_page_calls("radio-dae-seed"),
     **_common(),
 ))
 
@@ -257,7 +237,6 @@ register_experiment(Experiment(
     extras=extras,
     bars=SEED_BARS + (Bar("ratio_to_matched_snr2", ">=", 0.97), Bar("gain_over_bandpass_snr2", ">=", 0.08),
                       Bar("energy_res_snr3", "<=", 0.20)),
-    page_calls=_page_calls("radio-dae"),
     bench=bench,  # one table for both networks and every baseline (so only here, not on the seed too)
     **_common(),
 ))

@@ -2,13 +2,12 @@
 
 import io
 
+import apptools
 import numpy as np
 import pytest
 from PIL import Image
 
 from engine import api
-
-import apptools
 
 PAGE = "app_pages/denoise.py"
 

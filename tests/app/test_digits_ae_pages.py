@@ -4,12 +4,11 @@ import io
 
 import numpy as np
 import pytest
+from apptools import open_page
 from PIL import Image
 
 from engine import api
 from engine.data import digits
-
-from apptools import open_page
 
 
 def digit_png(i: int = 0, size: int = 600, mode: str = "RGB") -> bytes:

@@ -7,12 +7,10 @@ import json
 
 import numpy as np
 import pytest
+from apptools import open_page
 from PIL import Image
 
 from engine import api
-
-from apptools import open_page
-
 
 MAP, PROJ = "app_pages/digits_map.py", "app_pages/digits_projections.py"
 

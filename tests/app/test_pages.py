@@ -2,10 +2,9 @@
 
 import numpy as np
 import pytest
+from apptools import open_page
 
 from engine import api
-
-from apptools import open_page
 
 
 def test_home_has_a_card_per_lab_and_model_status():

@@ -2,9 +2,8 @@
 
 import io
 
-import numpy as np
-
 import apptools
+import numpy as np
 
 PAGE = "app_pages/radio.py"
 

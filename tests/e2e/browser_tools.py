@@ -10,11 +10,17 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+IDLE = ('[data-testid="stApp"][data-test-script-state="notRunning"],'
+        '[data-testid="stApp"][data-test-script-state="initial"]')
+
+
 def settle(page, timeout=30_000):
-    """Wait until Streamlit has finished running the script (the 'running' status widget is gone)."""
-    page.wait_for_timeout(300)
+    """Wait until the app is idle: Streamlit reports no script run in progress, no element is left stale from the
+    previous run and the 'running' widget is gone. Call it after waiting for a sign that the run you caused has
+    started (a URL change, a new text): these are states, not time, so a busy machine only makes them slower."""
+    page.wait_for_selector(IDLE, timeout=timeout)
+    page.wait_for_selector('[data-testid="stElementContainer"][data-stale="true"]', state="detached", timeout=timeout)
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout)
-    page.wait_for_timeout(300)
 
 
 def no_errors(page):
@@ -40,12 +46,26 @@ def finish(page, name):
     shot(page, name)
 
 
-def click_map(page, fx, fy):
-    """Click the plotly map at a fraction (fx, fy) of its plotting area."""
-    area = page.locator('[data-testid="stPlotlyChart"] .nsewdrag').first
-    box = area.bounding_box()
-    page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
-    page.wait_for_timeout(300)  # plotly picks the point under the cursor on hover
-    page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
+def click_map(page, fx, fy, expect, tries=3, timeout=15_000):
+    """Click the plotly map at a fraction (fx, fy) of its plotting area until the text `expect` appears.
+
+    Plotly reports a click on the point under the cursor, so hover first and wait for its label. A click that
+    lands while the chart is being replaced by a rerun (a new figure after an edit) is lost by the browser, not
+    by the app; then the map is clicked again once the app is idle, at most `tries` times."""
+    for attempt in range(tries):
+        settle(page)
+        area = page.locator('[data-testid="stPlotlyChart"] .nsewdrag').first
+        box = area.bounding_box()
+        x, y = box["x"] + fx * box["width"], box["y"] + fy * box["height"]
+        page.mouse.move(x, y)
+        page.locator('[data-testid="stPlotlyChart"] .hoverlayer .hovertext').first.wait_for(timeout=timeout)
+        page.mouse.click(x, y)
+        try:
+            page.get_by_text(expect).first.wait_for(timeout=timeout)
+            return
+        except Exception:  # playwright's TimeoutError: the click was lost; try again from an idle app
+            if attempt == tries - 1:
+                raise
+            page.mouse.move(1, 1)  # leave the chart so the next hover is a fresh one
 
 

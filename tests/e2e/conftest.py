@@ -14,7 +14,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from browser_tools import ARGS, CHROMIUM, ROOT
 
 

@@ -4,7 +4,6 @@ Fixtures (app_url, browser, page) are in conftest.py; screenshots go to test-art
 """
 
 import pytest
-
 from browser_tools import click_map, finish, no_errors, settle, visit
 
 pytestmark = pytest.mark.e2e
@@ -35,8 +34,7 @@ def test_letters_toggle_pixel_and_click_map(page, app_url):
     page.wait_for_url(lambda url: url != before, timeout=15_000)  # the edit is written to the URL
     settle(page)
     assert "px=000e0be2f" not in page.url and "px=" in page.url
-    click_map(page, 0.2, 0.2)
-    page.get_by_text("Decoded at").wait_for(timeout=15_000)
+    click_map(page, 0.2, 0.2, "Decoded at")
     # The caption and the line below it arrive as separate deltas of the same rerun: wait for the second too
     # (checking it at once failed once in CI, the caption already drawn and the line not yet).
     page.get_by_text("Closest letter").wait_for(timeout=15_000)
@@ -45,6 +43,5 @@ def test_letters_toggle_pixel_and_click_map(page, app_url):
 
 def test_emoji_click_a_cell(page, app_url):
     visit(page, f"{app_url}/emoji", "Walk between two faces")
-    click_map(page, 0.7, 0.3)
-    page.get_by_text("Nearest training face").wait_for(timeout=15_000)
+    click_map(page, 0.7, 0.3, "Nearest training face")
     finish(page, "emoji")

@@ -4,9 +4,8 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from browser_tools import finish, settle, shot
+from PIL import Image
 
 pytestmark = pytest.mark.e2e
 

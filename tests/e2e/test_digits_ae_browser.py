@@ -1,13 +1,11 @@
 """The digits denoiser, PCA-vs-AE and anomaly pages in a real Chromium: each page once, real uploads through the
 file chooser, screenshots in test-artifacts/."""
 
-import io
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from browser_tools import finish, settle, visit
+from PIL import Image
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +31,8 @@ def test_digits_denoise_upload(page, app_url, tmp_path):
 def test_digits_pca(page, app_url):
     visit(page, f"{app_url}/digits-pca?k=4", "The two 2-D codes")
     assert page.get_by_text("PCA, k = 4").count() == 1
-    page.locator('[data-testid="stPlotlyChart"]').nth(2).wait_for(timeout=90_000)  # plotly draws after the run (slow on a loaded CPU)
+    # plotly draws after the run (slow on a loaded CPU)
+    page.locator('[data-testid="stPlotlyChart"]').nth(2).wait_for(timeout=90_000)
     assert page.locator('[data-testid="stPlotlyChart"]').count() == 3
     settle(page, 90_000)  # the first visit builds two 1 000-point scatters: slow on a loaded CPU
     finish(page, "digits-pca")

@@ -2,7 +2,6 @@
 reconstruction appear; click the map; open the projections. Screenshots go to test-artifacts/."""
 
 import pytest
-
 from browser_tools import click_map, finish, settle, shot
 
 SLOW = 180_000  # a loaded CI machine: first render of a page that loads two models and UMAP-free extras
@@ -27,8 +26,7 @@ def test_draw_a_digit_and_see_its_point(page, app_url):
     assert page.get_by_text("Its reconstruction").is_visible()
     assert page.locator('[data-testid="stPlotlyChart"] .legendtext', has_text="your digit").count() == 1
     shot(page, "digits-map-drawn")
-    click_map(page, 0.3, 0.3)
-    page.get_by_text("Decoded at").wait_for(timeout=SLOW)
+    click_map(page, 0.3, 0.3, "Decoded at", timeout=SLOW)
     finish(page, "digits-map")
 
 

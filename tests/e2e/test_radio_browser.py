@@ -5,7 +5,6 @@ import io
 
 import numpy as np
 import pytest
-
 from browser_tools import finish, settle, visit
 
 pytestmark = pytest.mark.e2e

@@ -4,9 +4,9 @@ import pytest
 
 from engine import api
 from engine.data import letters
+from engine.experiments import all_experiments
 from engine.experiments import emoji as emoji_lab
 from engine.experiments import letters as letters_lab
-from engine.registry import all_experiments
 
 FRESH_SEEDS = (11, 2026)
 

@@ -7,8 +7,7 @@ import pytest
 from engine import api
 from engine.data import digits
 from engine.experiments import digits as lab
-from engine.experiments import digits_ae
-from engine.registry import get_experiment
+from engine.experiments import digits_ae, get_experiment
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +26,7 @@ def test_vae2_knn_with_pca2_beside_it(metrics):
 
 
 def test_vae2_ships_the_maps_default_background():
-    from engine import api_digits
+    from engine.api import digits as api_digits
 
     ex = api.extras("digits-vae2")
     n, span = ex["map_grid"]
@@ -39,7 +38,7 @@ def test_vae2_ships_the_maps_default_background():
     # the shipped picture is what decoding the grid now gives (a stale one would show another model's digits)
     assert api_digits._background("digits-vae2", "fresh", 20, span + 0.5) != shipped  # another span: decoded live
     from engine import viz
-    from engine.registry import get_experiment
+    from engine.experiments import get_experiment
 
     live = viz.png_uri(viz.tile_grid(api.latent_grid("digits-vae2", 20, span), get_experiment("digits-vae2").render))
     assert live == shipped

@@ -17,7 +17,7 @@ def test_list_shows_every_experiment_with_status():
     r = run("list")
     assert r.returncode == 0, r.stderr
     for name in ("letters-ae", "letters-dae", "emoji-vae"):
-        line = next(l for l in r.stdout.splitlines() if l.startswith(name))
+        line = next(row for row in r.stdout.splitlines() if row.startswith(name))
         assert " ok " in line and "bars met" in line
 
 

@@ -10,11 +10,12 @@ from PIL import Image
 
 from engine import api, checkpoints
 from engine.data import digits
-from engine.experiments import digits_ae as lab
 from engine.experiments import digits as vae_lab
+from engine.experiments import digits_ae as lab
+from engine.experiments import get_experiment
 from engine.models.conv_ae import ConvAEKConfig, ConvDAEConfig
 from engine.models.conv_vae import ConvVAEConfig
-from engine.registry import build_model, get_experiment
+from engine.registry import build_model
 from engine.training import TrainConfig, Trainer, seed_everything
 
 TINY = {"digits-dae": ConvDAEConfig(channels=(4, 8), loss="mse"),

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 import torch
 
-from engine import checkpoints
+from engine import api, checkpoints
 from engine.experiments import digits as lab
+from engine.experiments import get_experiment
 from engine.models.conv_vae import ConvVAE, ConvVAEConfig
-from engine.registry import build_model, get_experiment
+from engine.registry import build_model
 
 TINY = dict(input_shape=(28, 28), channels=(4, 8), hidden=16, latent_dim=2, beta=0.5, kl_warmup_steps=4)
 
@@ -84,7 +85,7 @@ def test_experiments_are_registered_with_the_issue_names():
     for name, d in (("digits-vae2", 2), ("digits-vae16", 16)):
         exp = get_experiment(name)
         assert exp.family == "conv-vae" and exp.model_config.latent_dim == d and exp.headline == "knn5_acc"
-        assert exp.use_data is lab.digits.use_data and exp.extras is not None and exp.page_calls is not None
+        assert exp.use_data is lab.digits.use_data and exp.extras is not None and name in api.PAGE_CALLS
     assert [str(b) for b in get_experiment("digits-vae2").bars] == ["knn5_acc >= 0.75"]
     # the anomaly bars belong to the experiment whose score drives the anomaly page
     assert [str(b) for b in get_experiment("digits-vae16").bars] == [

@@ -9,9 +9,9 @@ from PIL import Image
 
 from engine import api, baselines, checkpoints, tiling
 from engine.data import images
+from engine.experiments import get_experiment
 from engine.experiments import images as lab
 from engine.models.ffdnet import FFDNet, FFDNetConfig
-from engine.registry import build_model, get_experiment
 
 
 def random_model(seed=0, **cfg):

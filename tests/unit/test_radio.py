@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from engine import api_radio, checkpoints
+from engine import checkpoints
 from engine import radio_filters as rf
+from engine.api import radio as api_radio
 from engine.data import radio
 from engine.experiments.radio import energy_resolution, render
 from engine.registry import build_model

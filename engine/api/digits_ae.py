@@ -1,4 +1,5 @@
-"""The digits lab (denoiser, PCA vs AE, anomalies)'s part of the facade. `engine.api` re-exports everything in `__all__`: pages call `api.<name>`.
+"""The digits lab's part of the facade for the denoiser, PCA vs AE and anomaly pages. `engine.api` re-exports
+everything in `__all__`: pages call `api.<name>`.
 
 Keep heavy imports (torch, sklearn, umap) inside functions so that `import engine.api` stays cheap.
 """
@@ -10,6 +11,14 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
+
+from engine import baselines, inference
+from engine.api.models import card, extras, load, page_calls
+from engine.data import digits
+from engine.experiments import digits as vae_lab
+from engine.experiments import digits_ae as lab
+from engine.experiments.digits_ae import DIGIT_NOISES
+from engine.metrics import psnr, ssim
 
 __all__ = [
     "DAE", "AEK", "DenoiseResult", "AnomalyResult", "digit_noise_kinds", "denoise_digits", "denoise_digit_upload",
@@ -36,7 +45,6 @@ class DenoiseResult:
 
 def digit_noise_kinds() -> dict[str, dict[str, Any]]:
     """The noises the denoiser was trained on: name -> label, unit, default, max and step of its amount."""
-    from engine.experiments.digits_ae import DIGIT_NOISES
 
     return {k: dict(label=v[1], unit=v[2], default=v[3], max=v[4], step=v[5]) for k, v in DIGIT_NOISES.items()}
 
@@ -50,10 +58,6 @@ def _check_noise(kind: str, amount: float) -> None:
 
 
 def _denoise(clean: np.ndarray, kind: str, amount: float, seed: int) -> DenoiseResult:
-    from engine import baselines, inference
-    from engine.api import card, load
-    from engine.experiments import digits_ae as lab
-    from engine.metrics import psnr, ssim
 
     noisy = lab.add_digit_noise(clean, kind, float(amount), int(seed))
     # NL-means gets the h factor that won on the eval digits; sigma is known for Gaussian noise, else estimated.
@@ -74,14 +78,12 @@ def _denoise(clean: np.ndarray, kind: str, amount: float, seed: int) -> DenoiseR
 def _version(name: str) -> str:
     """The loaded checkpoint's SHA-256: part of every cache key, so a retrained model or another checkpoint folder
     (tests) never gets a stale answer."""
-    from engine.api import card
 
     return card(name)["sha256"]
 
 
 @lru_cache(maxsize=64)
 def _denoise_test(kind: str, amount: float, seed: int, n: int, start: int, version: str) -> DenoiseResult:
-    from engine.data import digits
 
     x = digits.load().x_test
     idx = (np.arange(n) + start) % len(x)
@@ -127,7 +129,6 @@ def _upload_image(data: bytes):
 
 def upload_to_digit(data: bytes) -> np.ndarray:
     """An uploaded picture of one digit (any size, mode, dark-on-light or light-on-dark) as a 28x28 MNIST digit."""
-    from engine.data import digits
 
     return digits.to_mnist(_upload_image(data))
 
@@ -149,7 +150,6 @@ def digit_strip(images: Any, scale: int = 4) -> Any:
 # --- PCA vs autoencoders ---------------------------------------------------------------------------------------
 
 def _aek_extras() -> dict[str, np.ndarray]:
-    from engine.api import extras
 
     return extras(AEK)
 
@@ -180,9 +180,6 @@ class Reconstructions:
 
 @lru_cache(maxsize=32)
 def _recon(k: int, start: int, n: int, version: str) -> Reconstructions:
-    from engine.api import load
-    from engine.data import digits
-    from engine.experiments import digits_ae as lab
 
     ex = _aek_extras()
     x = digits.load().x_test
@@ -213,8 +210,6 @@ def pca_ae_scatter():
 @lru_cache(maxsize=2)
 def _scatter(version: str):
     import plotly.express as px
-
-    from engine.api import card
 
     ex = _aek_extras()
     labels = ex["y_test"].astype(str)
@@ -278,14 +273,11 @@ def _score(score: str) -> AnomalyScore:
 
 def _scores_of(score: str) -> dict[str, np.ndarray]:
     """Shipped per-item scores of the test digits and every OOD set, and their ROC curves."""
-    from engine.api import extras
 
     return extras(_score(score).model)
 
 
 def _set_images(source: str) -> np.ndarray:
-    from engine.api import extras
-    from engine.data import digits
 
     if source == "digits":
         return digits.load().x_test
@@ -337,8 +329,6 @@ def anomaly_roc(threshold: float, score: str = "elbo") -> RocResult:
     """ROC curves of every set against the test digits (precomputed), with the operating point of `threshold`."""
     import plotly.graph_objects as go
 
-    from engine.api import card
-
     sc, ex = _score(score), _scores_of(score)
     m = card(sc.model)["metrics"]
     fig = go.Figure()
@@ -371,10 +361,6 @@ def anomaly_heatmap(source: str = "digits", index: int = 0, upload: bytes | None
     """Score one input — item `index` of a set, or an uploaded picture (made MNIST-style) — with `score`
     ("elbo": digits-vae16's negative ELBO; "mse": reconstruction error of the k = 8 autoencoder), with its
     per-pixel map."""
-    from engine import inference
-    from engine.api import load
-    from engine.experiments import digits as vae_lab
-    from engine.experiments import digits_ae as lab
 
     sc = _score(score)
     if upload is not None:
@@ -406,3 +392,67 @@ def error_heatmap(error_map: np.ndarray, scale: int = 8, vmax: float = 1.0) -> A
     rgb = np.stack([np.clip(3 * a, 0, 1), np.clip(3 * a - 1, 0, 1), np.clip(3 * a - 2, 0, 1)], -1)
     img = (rgb * 255).round().astype(np.uint8)
     return Image.fromarray(np.repeat(np.repeat(img, scale, 0), scale, 1))
+
+
+def _page_calls_dae():
+    from itertools import count
+
+    fresh = count(1000)  # a new seed per call: time the computation, not the cache
+    return {
+        "denoise_batch(8 digits, uncached)": lambda: denoise_digits("gaussian", 0.3, next(fresh), 8),
+        "denoise_upload(1 Mpx PNG)": lambda: denoise_digit_upload(_MEGAPIXEL_PNG(), "gaussian", 0.3, 0),
+    }
+
+
+def _page_calls_aek():
+    from itertools import count
+
+    fresh = count(0, 10)  # new digits per call: time the computation, not the cache
+    return {
+        "pca_vs_ae figure": lambda: pca_mse_figure(),
+        "pca_vs_ae reconstructions(k=8, uncached)": lambda: pca_ae_reconstructions(8, next(fresh), 10),
+        "scatter figures (PCA-2, AE-2; cached after 1st)": lambda: pca_ae_scatter(),
+        **anomaly_page_calls("mse"),
+    }
+
+
+def anomaly_page_calls(score: str) -> dict:
+    """The anomaly page's calls for one score ("elbo": digits-vae16's bench times them, "mse": digits-ae-k's)."""
+
+    thr = {"elbo": 150.0, "mse": 0.02}[score]
+    return {
+        f"anomaly histogram ({score})": lambda: anomaly_histogram(None, thr, score),
+        f"anomaly roc + threshold ({score})": lambda: anomaly_roc(thr, score),
+        f"anomaly heatmap, set item ({score})": lambda: anomaly_heatmap("letters", 3, score=score),
+        f"anomaly upload, 1 Mpx PNG ({score})": lambda: anomaly_heatmap(upload=_MEGAPIXEL_PNG(), score=score),
+    }
+
+
+def _megapixel_png() -> bytes:
+    """A 1000x1000 photo-like PNG of a digit (dark ink on grey paper with grain): the upload the bench times."""
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    digit = np.kron(digits.load().x_test[0], np.ones((30, 30), np.float32))
+    paper = np.full((1000, 1000), 0.85, np.float32)
+    paper[80:80 + 840, 80:80 + 840] -= 0.7 * digit
+    img = np.clip(paper + rng.normal(0, 0.03, paper.shape), 0, 1)
+    buf = io.BytesIO()
+    Image.fromarray((img * 255).astype(np.uint8)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+_PNG_CACHE: list[bytes] = []
+
+
+def _MEGAPIXEL_PNG() -> bytes:  # noqa: N802  built once, on the first page call that needs it
+    if not _PNG_CACHE:
+        _PNG_CACHE.append(_megapixel_png())
+    return _PNG_CACHE[0]
+
+
+page_calls("digits-dae")(_page_calls_dae)
+page_calls("digits-ae-k")(_page_calls_aek)
+page_calls("digits-vae16")(lambda: anomaly_page_calls("elbo"))  # vae16's likelihood drives the anomaly page

@@ -18,13 +18,26 @@ from typing import Any
 
 import numpy as np
 
+from engine import baselines
+from engine.api.models import load, page_calls
+from engine.data import images
+from engine.data.images import eval_image
+from engine.data.noise import salt_and_pepper
+from engine.experiments.images import noisy_copy
+from engine.metrics import psnr, ssim
+from engine.tiling import denoise, estimate_sigma
+
 __all__ = ["MAX_MEGAPIXELS", "DENOISER", "LoadedImage", "DenoiseResult", "load_image", "estimate_noise",
            "add_image_noise", "remove_impulses", "denoise_image", "denoise_picture", "image_baselines",
            "run_image_baseline", "image_quality", "to_png", "sample_image_names", "sample_image", "IMAGE_NOISES",
-           "preview", "zoom_crop", "denoise_thumbnail"]
+           "preview", "zoom_crop", "denoise_thumbnail", "MIN_BLIND_SIDE"]
 
 DENOISER = "image-denoiser-gray"  # one blind model for gray and colour (see engine/experiments/images.py)
 MAX_MEGAPIXELS = 40  # a 24-megapixel camera photo fits; a decompression bomb does not
+# The blind noise estimate (wavelet MAD) returns 0 below 8 pixels a side, i.e. "no noise", silently; measured on
+# camera crops with sigma 25: 1-4 px -> 0.0, 8 px -> 23 (10-90 %: 16-31), 16 px -> 25 (19-28). Smaller pictures
+# need the level given.
+MIN_BLIND_SIDE = 8
 IMAGE_NOISES = {"none": "None", "gaussian": "Gaussian (sigma, 0-255 scale)", "salt_pepper": "Salt & pepper (share)"}
 _SAMPLES = ("camera", "astronaut")  # the held-out evaluation pictures: never trained on, so a fair demo
 
@@ -179,7 +192,6 @@ def _as_loaded(img: Any) -> LoadedImage:
 
 def estimate_noise(img: Any) -> float:
     """Estimated Gaussian noise std of a picture, on the 0-255 scale (wavelet median absolute deviation)."""
-    from engine.tiling import estimate_sigma
 
     return 255.0 * estimate_sigma(_as_loaded(img).pixels)
 
@@ -187,7 +199,6 @@ def estimate_noise(img: Any) -> float:
 def add_image_noise(img: Any, kind: str, level: float, seed: int = 0) -> np.ndarray:
     """A noisy copy on 0-1, clipped like a saved photo: `gaussian` with std `level` on the 0-255 scale, or
     `salt_pepper` replacing a share `level` of the pixel values by 0 or 1; `none` returns a copy."""
-    from engine.data.noise import salt_and_pepper
 
     x = _as_loaded(img).pixels
     rng = np.random.default_rng(int(seed))
@@ -261,14 +272,17 @@ class DenoiseResult:
 
 
 def denoise_picture(img: Any, sigma: float | None = None, impulses: str | bool = "auto") -> DenoiseResult:
-    """Denoise any picture with the shipped network: `sigma` on the 0-255 scale, None to estimate it;
-    `impulses` "auto" runs the salt-and-pepper step when impulses are detected (True: always look, False: never)."""
-    from engine.api import load
-    from engine.tiling import denoise
+    """Denoise any picture with the shipped network: `sigma` on the 0-255 scale, None to estimate it (which needs
+    at least MIN_BLIND_SIDE pixels a side); `impulses` "auto" runs the salt-and-pepper step when impulses are
+    detected (True: always look, False: never)."""
 
     if sigma is not None and not (np.isfinite(sigma) and 0 <= sigma <= 255):
         raise ValueError(f"The noise level must be between 0 and 255 (or left to the estimate), not {sigma}.")
     pic = _as_loaded(img)
+    h, w = pic.pixels.shape[:2]
+    if sigma is None and min(h, w) < MIN_BLIND_SIDE:
+        raise ValueError(f"The image is {w}x{h} pixels: too small to estimate its noise level (that needs at least "
+                         f"{MIN_BLIND_SIDE}x{MIN_BLIND_SIDE}). Give the noise level (sigma) or use a larger picture.")
     model = load(DENOISER)
     t0 = time.perf_counter()
     x, n = (pic.pixels, 0) if impulses is False else remove_impulses(pic.pixels, 0.0 if impulses is True else 0.002)
@@ -300,14 +314,12 @@ def denoise_image(img: Any, sigma: float | None = None) -> np.ndarray:
 
 def image_baselines() -> list[str]:
     """Classical denoisers available here (BM3D only when its optional package is installed)."""
-    from engine import baselines
 
     return [k for k in baselines.IMAGE_BASELINES if k != "BM3D" or baselines.bm3d_available()]
 
 
 def run_image_baseline(name: str, img: Any, sigma: float | None = None) -> tuple[np.ndarray, float]:
     """Run one classical denoiser: (pixels clipped to 0-1, seconds). `sigma` on the 0-255 scale or None."""
-    from engine import baselines
 
     if name not in image_baselines():
         raise ValueError(f"Unknown or unavailable baseline {name!r}; available: {', '.join(image_baselines())}.")
@@ -319,7 +331,6 @@ def run_image_baseline(name: str, img: Any, sigma: float | None = None) -> tuple
 
 def image_quality(clean: np.ndarray, test: np.ndarray) -> dict[str, float]:
     """PSNR (dB) and SSIM of `test` against the clean reference (both on 0-1, same shape)."""
-    from engine.metrics import psnr, ssim
 
     clean, test = np.asarray(clean, np.float32), np.asarray(test, np.float32)
     if clean.shape != test.shape:
@@ -350,7 +361,6 @@ def sample_image_names() -> list[str]:
 
 def sample_image(name: str) -> LoadedImage:
     """A bundled sample picture (the held-out evaluation ones, never trained on)."""
-    from engine.data.images import eval_image
 
     if name not in _SAMPLES:
         raise ValueError(f"Unknown sample {name!r}; choose one of {', '.join(_SAMPLES)}.")
@@ -387,8 +397,6 @@ def zoom_crop(pixels: np.ndarray, cx: float, cy: float, zoom: int = 2, size: int
 
 def denoise_thumbnail() -> np.ndarray:
     """The home page's card picture: a crop of astronaut, noisy on the left half and denoised on the right."""
-    from engine.data.images import eval_image
-    from engine.experiments.images import noisy_copy
 
     clean = eval_image("astronaut")[20:276, 130:386]
     noisy = np.clip(noisy_copy(clean, 35, seed=0), 0, 1)
@@ -396,3 +404,11 @@ def denoise_thumbnail() -> np.ndarray:
     both = np.concatenate([noisy[:, :128], out[:, 128:]], 1)
     both[:, 127:129] = 1.0  # a white divider
     return _uint8(both)
+
+
+@page_calls(DENOISER)
+def _images_page_calls() -> dict:
+
+    small = images.eval_image("camera")[:128, :128]
+    return {"denoise_image(128x128 gray)": lambda: denoise_image(small),
+            "estimate_sigma(512 gray)": lambda: estimate_noise(images.eval_image("camera"))}

@@ -6,13 +6,19 @@ Numpy and plotly out. Keep heavy imports (torch) inside functions so that `impor
 from __future__ import annotations
 
 import io
+import itertools
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from engine import inference
+from engine import radio_filters as rf
+from engine.api.models import CheckpointError, extras, load, page_calls
 from engine.data import radio
+from engine.experiments.radio import render
+from engine.radio_filters import LABELS, TOLERANCE
 
 __all__ = ["RADIO_MODELS", "TraceView", "denoise_trace", "simulate_trace", "trace_view", "upload_view",
            "load_trace_file", "trace_figure", "spectrum_figure", "radio_curves", "curves_figure",
@@ -53,13 +59,12 @@ def _as_trace(trace: Any) -> np.ndarray:
 def denoise_trace(trace: Any, noise: str = "realistic", name: str = "radio-dae") -> np.ndarray:
     """Recover the pulse from one noisy trace of 500 samples (1 ns each); same length out. The networks are blind
     (one model for every noise set): `noise` is checked but only names which kind of trace this is."""
-    from engine import api, inference
 
     _check_set(noise)
     if name not in RADIO_MODELS:
         raise ValueError(f"Unknown radio model {name!r}; choose one of {', '.join(RADIO_MODELS)}.")
     x = _as_trace(trace)  # checked before any model is loaded
-    return inference.reconstruct(api.load(name), x[None])[0]
+    return inference.reconstruct(load(name), x[None])[0]
 
 
 @dataclass
@@ -80,7 +85,6 @@ class TraceView:
 
     @property
     def hits(self) -> dict[str, bool]:
-        from engine.radio_filters import TOLERANCE
 
         if self.true_peak is None:
             return {}
@@ -97,15 +101,13 @@ def simulate_trace(noise_set: str, snr: float, seed: int) -> radio.Traces:
 
 def _view(noisy: np.ndarray, noise_set: str, snr: float | None, seed: int | None, clean: np.ndarray | None,
           true_peak: int | None) -> TraceView:
-    from engine import api, inference
-    from engine import radio_filters as rf
 
     v = TraceView(noise_set, snr, seed, noisy, clean, true_peak)
     x = noisy[None]
     for name in RADIO_MODELS:
         try:
-            v.outputs[name] = inference.reconstruct(api.load(name), x)[0]
-        except api.CheckpointError as e:
+            v.outputs[name] = inference.reconstruct(load(name), x)[0]
+        except CheckpointError as e:
             v.errors[name] = str(e)
     best = BEST_CLASSICAL[noise_set]
     y = rf.apply(best, x, noise_set, 2.0 if snr is None else max(snr, 0.1))[0]
@@ -265,14 +267,13 @@ def spectrum_figure(v: TraceView) -> Any:
 def radio_curves(noise_set: str) -> dict[str, np.ndarray]:
     """Accuracy against SNR shipped in the checkpoints (computed at training time on 4 000 held-out traces per
     point): {"snr": ..., "<method>": ...}; the baselines are read from the radio-dae checkpoint."""
-    from engine import api
 
     _check_set(noise_set)
     out: dict[str, np.ndarray] = {}
     for name in reversed(RADIO_MODELS):  # radio-dae last, so its run's baselines are the ones kept
         try:
-            ex = api.extras(name)
-        except api.CheckpointError:
+            ex = extras(name)
+        except CheckpointError:
             continue
         out["snr"] = ex["snr"]
         for k, arr in ex.items():
@@ -286,7 +287,6 @@ def curves_figure(noise_set: str, snr: float | None = None) -> Any:
     """The shipped accuracy-against-SNR curves of the networks and every baseline for one noise set."""
     import plotly.graph_objects as go
 
-    from engine.radio_filters import LABELS, TOLERANCE
 
     c = radio_curves(noise_set)
     fig = go.Figure()
@@ -312,9 +312,27 @@ def radio_thumbnail() -> Any:
     """A small picture for the home page: a noisy trace and radio-dae's recovery of it."""
     from PIL import Image
 
-    from engine.experiments.radio import render
 
     v = trace_view("realistic", 3.0, 2)
     rows = render(np.stack([v.noisy, v.outputs.get("radio-dae", v.noisy)]), h=64, step=1)
     img = np.concatenate([rows[0], np.full((4, rows.shape[2]), 225, np.uint8), rows[1]])
     return Image.fromarray(img).resize((img.shape[1], img.shape[0] * 2))
+
+
+def _radio_page_calls(name: str):
+    def calls() -> dict:
+        tr = simulate_trace("realistic", 2.0, 0)
+        seeds = itertools.count(10_000)  # a new trace each call: time the page's cold path, not the cache
+
+        def view_and_figures():
+            v = trace_view("realistic", 2.0, next(seeds))
+            return trace_figure(v), spectrum_figure(v)
+
+        return {"denoise_trace": lambda: denoise_trace(tr.noisy, name=name),
+                "new trace: trace_view + both figures (cold)": view_and_figures}
+
+    return calls
+
+
+for _name in RADIO_MODELS:
+    page_calls(_name)(_radio_page_calls(_name))

@@ -15,10 +15,14 @@ from typing import Any, Callable
 import numpy as np
 
 from engine import checkpoints
+from engine.api.models import as_batch, card, decode, encode, extras, latent_grid, page_calls
+from engine.data.digits import to_mnist
+from engine.experiments import get_experiment
+from engine.inference import span_covering
 
 __all__ = ["DIGITS_MAP", "DIGITS_PROJ", "PROJECTIONS", "CLASS_COLORS", "DigitPoints", "DrawnDigit",
            "digit_points", "digits_span", "digits_map", "read_drawing", "digit_thumbnails", "digit_image",
-           "digit_projection", "projection_scores", "selected_ids", "digits_map_event", "digits_page_calls"]
+           "digit_projection", "projection_scores", "selected_ids", "digits_map_event"]
 
 DIGITS_MAP, DIGITS_PROJ = "digits-vae2", "digits-vae16"
 PROJECTIONS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
@@ -50,9 +54,8 @@ class DrawnDigit:
 def _sha(name: str) -> str:
     # Caches here are keyed by the checkpoint's SHA-256, so a retrained or swapped checkpoint is never served
     # stale (api.clear_cache() need not know about them).
-    from engine import api
 
-    return api.card(name)["sha256"]
+    return card(name)["sha256"]
 
 
 def digit_points(name: str = DIGITS_MAP) -> DigitPoints:
@@ -62,9 +65,8 @@ def digit_points(name: str = DIGITS_MAP) -> DigitPoints:
 
 @lru_cache(maxsize=8)
 def _points(name: str, sha: str) -> DigitPoints:
-    from engine import api
 
-    ex = api.extras(name)
+    ex = extras(name)
     missing = [k for k in ("test_images", "test_labels", "test_z") if k not in ex]
     if missing:
         raise checkpoints.CheckpointError(f"'{name}' was saved without {missing}. "
@@ -78,7 +80,6 @@ def _points(name: str, sha: str) -> DigitPoints:
 def digits_span(name: str = DIGITS_MAP) -> float:
     """Half-width of the map: 99 % of the shipped test digits with a margin (a few outliers would otherwise
     shrink the crowded middle to a corner of the picture)."""
-    from engine.inference import span_covering
 
     return span_covering(np.quantile(np.abs(digit_points(name).z), 0.99, axis=0)[None])
 
@@ -91,13 +92,12 @@ def _groups(xy: np.ndarray, labels: np.ndarray):
 
 @lru_cache(maxsize=32)
 def _background(name: str, sha: str, n: int, span: float) -> str:
-    from engine import api, viz
-    from engine.registry import get_experiment
+    from engine import viz
 
-    ex = api.extras(name)
+    ex = extras(name)
     if "map_grid" in ex and tuple(ex["map_grid"]) == (n, span):  # the default grid, drawn at training time
         return ex["map_background_uri"].tobytes().decode()
-    return viz.png_uri(viz.tile_grid(api.latent_grid(name, n, span), get_experiment(name).render))
+    return viz.png_uri(viz.tile_grid(latent_grid(name, n, span), get_experiment(name).render))
 
 
 def digits_map(name: str = DIGITS_MAP, n: int = 20, span: float | None = None, drawn: Any = None,
@@ -128,9 +128,7 @@ def digits_map(name: str = DIGITS_MAP, n: int = 20, span: float | None = None, d
 def _knn(name: str, sha: str):
     from sklearn.neighbors import NearestNeighbors
 
-    from engine import api
-
-    ex = api.extras(name)
+    ex = extras(name)
     return NearestNeighbors(n_neighbors=5).fit(ex["train_z"]), ex["train_labels"]
 
 
@@ -138,8 +136,6 @@ def read_drawing(image: Any, name: str = DIGITS_MAP) -> DrawnDigit | None:
     """A canvas drawing (RGBA array as `st_canvas` returns it, any image, PIL or bytes) -> MNIST-style digit,
     its code, its reconstruction and the 5-NN class guess. None when nothing has been drawn yet; ValueError for
     input that is not an image."""
-    from engine import api
-    from engine.data.digits import to_mnist
 
     if image is None:
         return None
@@ -154,18 +150,18 @@ def read_drawing(image: Any, name: str = DIGITS_MAP) -> DrawnDigit | None:
         if "blank" in str(e):
             return None
         raise
-    z = api.encode(name, x)
+    z = encode(name, x)
     nn, train_labels = _knn(name, _sha(name))
     votes = np.bincount(train_labels[nn.kneighbors(z[None], return_distance=False)[0]], minlength=10)
-    return DrawnDigit(x, z, api.decode(name, z), int(votes.argmax()), int(votes.max()))
+    return DrawnDigit(x, z, decode(name, z), int(votes.argmax()), int(votes.max()))
 
 
 def digit_image(name: str, x: Any, scale: int = 8):
     """One digit (28×28 in [0, 1]) as a crisp PIL image, dark ink on white (as drawn on the canvas), `scale`
     screen pixels per pixel."""
-    from engine import api, viz
+    from engine import viz
 
-    batch, _ = api.as_batch(name, x)
+    batch, _ = as_batch(name, x)
     return viz.pixels(viz.gray_ink(batch[0]), scale)
 
 
@@ -215,9 +211,8 @@ def selected_ids(event: Any) -> list[int]:
 
 @lru_cache(maxsize=8)
 def _proj(name: str, sha: str, method: str) -> tuple[np.ndarray, np.ndarray]:
-    from engine import api
 
-    ex = api.extras(name)
+    ex = extras(name)
     if f"proj_{method}" not in ex:
         raise checkpoints.CheckpointError(f"'{name}' was saved without its {method} projection. "
                                           f"{checkpoints.rebuild_hint(name)}")
@@ -248,9 +243,8 @@ def projection_scores(name: str = DIGITS_PROJ) -> dict[str, dict[str, float]]:
     return out
 
 
-def digits_page_calls(name: str) -> dict[str, Callable[[], Any]]:
+def _digits_page_calls(name: str) -> dict[str, Callable[[], Any]]:
     """What the digits pages do on one interaction, for `python -m engine bench` to time."""
-    from engine import api
 
     pts = digit_points(name)
     if name == DIGITS_MAP:
@@ -266,10 +260,14 @@ def digits_page_calls(name: str) -> dict[str, Callable[[], Any]]:
             "digits map figure (cold background)": cold_map,
             "digits map figure (warm)": lambda: digits_map(name, 20, drawn=z, clicked=z),
             "draw: canvas -> point + reconstruction": lambda: read_drawing(stroke, name),
-            "click: decode large": lambda: digit_image(name, api.decode(name, z), 8),
+            "click: decode large": lambda: digit_image(name, decode(name, z), 8),
             "box select: 60 thumbnails": lambda: digit_thumbnails(name, range(60)),
         }
     return {
         **{f"projection figure ({PROJECTIONS[m]})": (lambda m=m: digit_projection(m, name)) for m in PROJECTIONS},
         "lasso select: 60 thumbnails": lambda: digit_thumbnails(name, range(60)),
     }
+
+
+page_calls(DIGITS_MAP)(lambda: _digits_page_calls(DIGITS_MAP))
+page_calls(DIGITS_PROJ)(lambda: _digits_page_calls(DIGITS_PROJ))

@@ -1,4 +1,6 @@
-"""The facade every front end calls (Streamlit pages, the CLI, tests, outside users).
+"""The facade's generic calls, for every experiment: the catalogue, loading, encode / decode / reconstruct, latent
+grids and maps, interpolation, sampling, rendering. Each lab's page-facing calls live in a module of their own
+beside this one (`engine/api/<lab>.py`), which imports from here; `engine/api/__init__.py` re-exports them all.
 
 Numpy / PIL / plotly in and out, never tensors. Models are loaded once, verified, kept in eval mode and never
 mutated. Bad input raises ValueError with a message a person can act on.
@@ -7,20 +9,24 @@ mutated. Bad input raises ValueError with a message a person can act on.
 from __future__ import annotations
 
 import io
-import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
+import torch
 
 from engine import checkpoints, inference
-from engine.checkpoints import CheckpointError
-from engine.registry import all_experiments, get_experiment
+from engine.checkpoints import CheckpointError, clear_cache
+from engine.data import noise
+from engine.experiments import all_experiments, get_experiment
 
-# Training and evaluation live in engine.runs; they are part of this facade.
-from engine.runs import EVAL_SEED, TrainPreview, evaluate, train, train_preview  # noqa: E402, F401
+__all__ = [
+    "CheckpointError", "ExperimentInfo", "PointInfo", "PAGE_CALLS", "checkpoints", "clear_cache", "list_experiments",
+    "load", "card", "extras", "page_calls", "as_batch", "encode", "decode", "reconstruct", "latent_grid",
+    "interpolate", "sample", "render", "render_strip", "nearest", "training_points", "map_span", "point_info",
+    "latent_map", "grid_image", "noise_kinds", "add_noise", "clicked_xy", "training_image", "latent_models",
+]
 
 
 # --- experiments and models ------------------------------------------------------------------------------------
@@ -55,18 +61,9 @@ def list_experiments() -> list[ExperimentInfo]:
     return infos
 
 
-_load_lock = threading.Lock()
-
-
-@lru_cache(maxsize=None)
-def _load_cached(name: str, directory: str):
-    return checkpoints.load(name, Path(directory))
-
-
 def _loaded(name: str):
     get_experiment(name)  # unknown names get the list of known ones
-    with _load_lock:  # one load per model even when several sessions ask at once
-        return _load_cached(name, str(checkpoints.checkpoint_dir()))
+    return checkpoints.cached(name)
 
 
 def load(name: str):
@@ -85,11 +82,21 @@ def extras(name: str) -> dict[str, np.ndarray]:
     return _loaded(name)[2]
 
 
-def clear_cache() -> None:
-    """Forget loaded models (after retraining, or between tests)."""
-    _load_cached.cache_clear()
-    _cached_grid.cache_clear()
-    _training_points.cache_clear()
+# --- the page calls `python -m engine bench` times -----------------------------------------------------------------
+
+PAGE_CALLS: dict[str, list[Callable[[], dict[str, Callable[[], Any]]]]] = {}
+
+
+def page_calls(*names: str):
+    """Decorator for a lab module: the function returns {label: zero-argument call} of what its page does for these
+    experiments; `bench` times each call beside the generic ones (encode, decode, grid, ...)."""
+
+    def deco(fn: Callable[[], dict[str, Callable[[], Any]]]):
+        for name in names:
+            PAGE_CALLS.setdefault(name, []).append(fn)
+        return fn
+
+    return deco
 
 
 # --- inputs ----------------------------------------------------------------------------------------------------
@@ -185,8 +192,6 @@ def latent_grid(name: str, n: int = 15, span: float = 2.5) -> np.ndarray:
 
 def interpolate(name: str, a: Any, b: Any, steps: int = 8, mode: str = "lerp") -> np.ndarray:
     """`steps` decodings along the latent path from input a to input b (straight line or slerp)."""
-    import torch
-
     (xa, _), (xb, _) = as_batch(name, a), as_batch(name, b)
     if not 2 <= int(steps) <= 64:
         raise ValueError("Steps must be between 2 and 64.")
@@ -196,8 +201,6 @@ def interpolate(name: str, a: Any, b: Any, steps: int = 8, mode: str = "lerp") -
 
 def sample(name: str, n: int = 16, seed: int = 0, cls: int | None = None) -> np.ndarray:
     """n images decoded from prior draws (VAEs). `cls` is for class-conditional models (GANs, later)."""
-    import torch
-
     model = load(name)
     if not hasattr(model, "sample"):
         raise ValueError(f"'{name}' is not a generative model; sampling needs a VAE or a GAN.")
@@ -207,7 +210,7 @@ def sample(name: str, n: int = 16, seed: int = 0, cls: int | None = None) -> np.
         return model.sample(int(n), torch.Generator().manual_seed(int(seed))).numpy()
 
 
-# --- what the pages show ---------------------------------------------------------------------------------------
+# --- what the pages show (engine.viz is imported where used: it brings plotly, ~0.5 s of start-up) ---------------
 
 @dataclass
 class PointInfo:
@@ -217,16 +220,6 @@ class PointInfo:
     image: np.ndarray
     nearest: str
     distance: int
-
-
-@dataclass
-class LetterResult:
-    noisy: np.ndarray  # (7, 5) what the network sees
-    output: np.ndarray  # (7, 5) its restoration, 0-1
-    z: np.ndarray  # (2,) where the noisy input lands on the map
-    nearest: str  # the glyph the output is closest to
-    distance: int  # pixels between the binarised output and that glyph
-    nearest_to_noisy: str  # what template matching on the noisy input says (the classical baseline)
 
 
 def render(name: str, x: Any, scale: int = 16) -> Any:
@@ -300,51 +293,14 @@ def grid_image(name: str, n: int = 15, span: float | None = None, scale: int = 4
     return viz.pixels(viz.tile_grid(latent_grid(name, n, span), get_experiment(name).render), scale)
 
 
-def letter_glyphs() -> dict[str, np.ndarray]:
-    """The font: character -> (7, 5) 0/1 array."""
-    from engine.data import letters
-
-    return {c: letters.glyph(c) for c in letters.CHARS}
-
-
 def noise_kinds() -> dict[str, dict[str, Any]]:
     """The noise models a page can offer: name -> label, unit, default, max and step of its amount."""
-    from engine.data.noise import NOISES
-
-    return {k: dict(label=v[1], unit=v[2], default=v[3], max=v[4], step=v[5]) for k, v in NOISES.items()}
+    return {k: dict(label=v[1], unit=v[2], default=v[3], max=v[4], step=v[5]) for k, v in noise.NOISES.items()}
 
 
 def add_noise(x: Any, kind: str, amount: float, seed: int) -> np.ndarray:
     """Noise of the given kind and amount, reproducible by seed, on a 0-1 image (or batch)."""
-    from engine.data.noise import add_noise as _add
-
-    return _add(np.asarray(x, dtype=np.float32), kind, amount, int(seed))
-
-
-def denoise_letter(x: Any, kind: str = "none", amount: float = 0.0, seed: int = 0,
-                   name: str = "letters-dae") -> LetterResult:
-    """Add noise to a 7x5 letter, restore it with the DAE, and place the noisy input on the 2-D map."""
-    from engine.data import letters
-
-    clean, _ = as_batch(name, x)
-    noisy = add_noise(clean[0], kind, amount, seed)
-    out = reconstruct(name, noisy)
-    dist, label = nearest(name, out)
-    tmpl, _ = letters.nearest_glyph(noisy)
-    return LetterResult(noisy, out, encode(name, noisy), label, dist, letters.CHARS[int(tmpl[0])])
-
-
-def letter_code(x: Any) -> str:
-    """A 7x5 letter as a short hex string, for URLs."""
-    from engine.data import letters
-
-    return letters.to_code(x)
-
-
-def letter_from_code(code: str) -> np.ndarray:
-    from engine.data import letters
-
-    return letters.from_code(code)
+    return noise.add_noise(np.asarray(x, dtype=np.float32), kind, amount, int(seed))
 
 
 def clicked_xy(event: Any) -> np.ndarray | None:
@@ -362,18 +318,13 @@ def training_image(name: str, label: str) -> np.ndarray:
     return np.asarray(images[labels.index(label)], dtype=np.float32)
 
 
-# --- the labs' own calls, one module each, re-exported so every front end still calls only `engine.api` ----------
-from engine.api_digits import *  # noqa: E402, F401, F403
-from engine.api_digits_ae import *  # noqa: E402, F401, F403
-from engine.api_images import *  # noqa: E402, F401, F403
-from engine.api_radio import *  # noqa: E402, F401, F403
+# Decoded grids and map points are computed from a loaded model: forget them whenever the models are forgotten.
+checkpoints.on_clear(_cached_grid.cache_clear)
+checkpoints.on_clear(_training_points.cache_clear)
 
 
 def latent_models(dim: int = 2) -> list[str]:
     """Experiments whose shipped model has a `dim`-dimensional latent (those a latent explorer can map), in
     catalogue order; models without a checkpoint are left out."""
-    out = []
-    for info in list_experiments():
-        if info.status == "ok" and getattr(load(info.name), "latent_dim", None) == dim:
-            out.append(info.name)
-    return out
+    return [i.name for i in list_experiments()
+            if i.status == "ok" and getattr(load(i.name), "latent_dim", None) == dim]
