@@ -238,11 +238,11 @@ def _failures(csv_prefix: Path) -> list[dict[str, Any]]:
 
 def markdown(report: dict[str, Any]) -> str:
     """The per-endpoint table (README and reports/bench-serve.md)."""
-    lines = ["| endpoint | requests | failures | p50 ms | p95 ms | p99 ms | req/s |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| endpoint | requests | failures | p50 ms | p95 ms | p99 ms | req/s | single user, p50 ms |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, s in report["endpoints"].items():
         lines.append(f"| {name} | {s['requests']} | {s['failures']} | {s['p50_ms']:.0f} | {s['p95_ms']:.0f} | "
-                     f"{s['p99_ms']:.0f} | {s['rps']:.2f} |")
+                     f"{s['p99_ms']:.0f} | {s['rps']:.2f} | {s.get('single_user_p50_ms') or 0:.0f} |")
     r = report["rss_mb"]
     lines += ["", f"{report['users']} users, {report['seconds']} s, {report['total_requests']} requests, "
               f"{report['total_failures']} failed ({report['mismatches']} differed from the single-user answer). "
@@ -252,13 +252,18 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def reference_answers(base: str, mix: list[dict[str, Any]]) -> None:
-    """Call every input once, one at a time, and keep each answer's fingerprint as item["expect"]."""
+def reference_answers(base: str, mix: list[dict[str, Any]]) -> dict[str, float]:
+    """Call every input once, one at a time, and keep each answer's fingerprint as item["expect"]. Returns the
+    median single-user time per task in ms (measured in the same run as the load, so the two compare)."""
     import requests
 
+    times: dict[str, list[float]] = {}
     with requests.Session() as s:
         for item in mix:
+            t0 = time.perf_counter()
             item["expect"] = fingerprint(run_item(s, base, item), item["ignore"])
+            times.setdefault(item["task"], []).append((time.perf_counter() - t0) * 1000)
+    return {task: round(sorted(ts)[len(ts) // 2], 1) for task, ts in times.items()}
 
 
 def run_locust(base: str, mix: list[dict[str, Any]], folder: Path, users: int, seconds: float,
@@ -283,6 +288,7 @@ def run_locust(base: str, mix: list[dict[str, Any]], folder: Path, users: int, s
 
 def run_load_bench(users: int = 32, seconds: int = 60, out: bool = True) -> dict[str, Any]:
     """Serve, warm up with the reference answers, run locust, and report (see the module docstring)."""
+    load0 = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="bench-serve-") as tmp:
         folder = Path(tmp)
         mix = build_mix(folder)
@@ -292,7 +298,8 @@ def run_load_bench(users: int = 32, seconds: int = 60, out: bool = True) -> dict
         proc = start_server(port, log_path=folder / "server.log")
         try:
             t0 = time.perf_counter()
-            reference_answers(base, mix)  # single user (this also warms the caches)
+            reference_answers(base, mix)  # single user, first calls (this also warms the caches)
+            single = reference_answers(base, mix)  # single user, warm: the baseline of the same run
             print(f"{len(mix)} reference answers in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
             sampler = RssSampler(proc.pid)
             sampler.start()
@@ -303,11 +310,14 @@ def run_load_bench(users: int = 32, seconds: int = 60, out: bool = True) -> dict
         finally:
             stop_server(proc)
     total = stats.pop("Aggregated")
+    for task, s in stats.items():
+        s["single_user_p50_ms"] = single.get(task)
     half = samples[len(samples) // 2][0] if samples else 0
     rss = [m for _, m in samples] or [0.0]
     report = dict(
         command=f"python -m engine bench serve --users {users} --seconds {seconds}", users=users, seconds=seconds,
-        machine=f"{os.cpu_count()} cores, shared (load average {os.getloadavg()[0]:.1f} at the end)",
+        machine=f"{os.cpu_count()} cores, shared (load average {load0:.1f} at the start, "
+                f"{os.getloadavg()[0]:.1f} at the end)",
         endpoints=dict(sorted(stats.items())), total_requests=total["requests"], total_failures=total["failures"],
         rps=total["rps"], failures=failures,
         mismatches=sum(f["count"] for f in failures if "single-user" in f["error"]),

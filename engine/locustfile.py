@@ -41,6 +41,9 @@ class DemoUser(User):
     @task
     def one_call(self) -> None:
         item = random.choices(MIX, weights=WEIGHTS)[0]
+        # A fresh connection per action: after 2-8 s of thinking, a kept-alive connection may be closed by the
+        # server (uvicorn's keep-alive is 5 s) just as the POST is sent; a browser retries that, requests does not.
+        self.session.close()
         t0 = time.perf_counter()
         error, outputs = None, None
         try:

@@ -2,6 +2,7 @@
 
 import inspect
 
+import pytest
 import requests
 
 from engine import serve
@@ -22,3 +23,30 @@ def test_tools_and_their_descriptions(server_url):
     params = tools["decode_point"]["inputSchema"]["properties"]
     assert {"model", "x", "y"} <= set(params)
     assert "2-D latent" in params["model"]["description"]
+
+
+def test_an_mcp_client_lists_and_calls_the_tools(server_url):
+    """A real MCP session (streamable HTTP): the tools are listed with descriptions, a call returns the facade's
+    answer, a bad call the facade's message."""
+    import anyio
+    import numpy as np
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamablehttp_client
+
+    from engine import api
+
+    async def session():
+        async with streamablehttp_client(f"{server_url}/gradio_api/mcp/") as (read, write, _):
+            async with ClientSession(read, write) as s:
+                await s.initialize()
+                tools = {t.name: t for t in (await s.list_tools()).tools}
+                ok = await s.call_tool("latent_models", {})
+                bad = await s.call_tool("denoise_trace", {"trace": [0.5] * 10, "noise_set": "realistic"})
+                return tools, ok, bad
+
+    tools, ok, bad = anyio.run(session)
+    assert "Decode one point" in tools["decode_point"].description
+    assert not ok.isError and "digits-vae2" in ok.content[0].text
+    with pytest.raises(ValueError) as e:
+        api.denoise_trace(np.full(10, 0.5))
+    assert bad.isError and str(e.value)[:40] in bad.content[0].text
