@@ -62,11 +62,12 @@ SESSIONS = 200
 SCREEN = 360  # target size in screen pixels of one decoded picture (pixel art is scaled by whole pixels)
 GRID_SCREEN = 900  # ... and of a whole latent grid
 
+# Projector-sized: labels 20 px, text 22 px (Gradio's largest preset has 14 px labels); pixel art stays crisp.
+TEXT_SIZES = dict(xxs="14px", xs="16px", sm="20px", md="22px", lg="26px", xl="30px", xxl="36px")
 CSS = """
-.gradio-container { font-size: 20px !important; max-width: 1500px !important; }
-.gradio-container h1 { font-size: 2.2em !important; }
-.gradio-container button { font-size: 1.1em !important; }
-.tab-wrapper button, [role="tab"] { font-size: 1.15em !important; font-weight: 600 !important; }
+.gradio-container { max-width: 1800px !important; }
+.gradio-container h1 { font-size: 2.4em !important; }
+[role="tab"] { font-size: 1.2em !important; font-weight: 600 !important; }
 .gradio-container img { image-rendering: pixelated; }
 """
 
@@ -116,7 +117,7 @@ def denoise_photo(image: str, sigma: float | None = None) -> tuple[Image.Image, 
 
     Args:
         image: the photo (PNG, JPEG, TIFF, BMP, GIF or WebP).
-        sigma: the noise level as a standard deviation on the 0-255 scale (e.g. 25); leave empty to estimate it
+        sigma: the noise level as a standard deviation on the 0-255 scale (e.g. 25); 0 or empty estimates it
             from the photo.
 
     Returns:
@@ -125,7 +126,8 @@ def denoise_photo(image: str, sigma: float | None = None) -> tuple[Image.Image, 
     """
     pic = api.load_image(image)
     thread = _photo_threads["large" if pic.megapixels * 1e6 > LARGE_PHOTO else "small"]
-    r = thread.submit(api.denoise_picture, pic, None if sigma is None or sigma == "" else float(sigma)).result()
+    level = float(sigma) if sigma not in (None, "") and float(sigma) > 0 else None  # 0 would mean "no noise"
+    r = thread.submit(api.denoise_picture, pic, level).result()
     png = api.to_png(r.pixels, pic.alpha, pic.bits)
     return Image.open(io.BytesIO(png)), round(r.sigma, 2), round(r.seconds, 3)
 
@@ -147,13 +149,13 @@ def noisy_sample(name: Literal["astronaut", "camera"] = "astronaut", sigma: floa
     return Image.fromarray(api.preview(noisy, max_side=4096))
 
 
-def _photo_tab() -> None:
+def _photo_tab(demo: gr.Blocks) -> None:
     gr.Markdown("Upload a noisy photo (or take a test photo with added noise) and let the network clean it. "
                 "The noise level is estimated unless you give it.")
     with gr.Row(equal_height=False):
         with gr.Column():
             image = photo_input(label="Noisy photo", format="png", sources=["upload", "clipboard"], height=520)
-            sigma = gr.Number(label="Noise level σ (0-255; empty = estimate)", value=None, minimum=0, maximum=255)
+            sigma = gr.Number(label="Noise level σ (0-255; 0 = estimate it)", value=0, minimum=0, maximum=255)
             with gr.Row():
                 which = gr.Dropdown(["astronaut", "camera"], value="astronaut", label="Test photo", scale=1)
                 add = gr.Slider(0, 75, value=25, step=1, label="Added noise σ", scale=2)
@@ -233,7 +235,7 @@ def denoise_trace_file(file: str, noise_set: Literal["realistic", "uniform", "co
     return api.trace_figure(v), v.outputs["radio-dae"].tolist(), v.peaks["radio-dae"], note
 
 
-def _radio_tab() -> None:
+def _radio_tab(demo: gr.Blocks) -> None:
     gr.Markdown("A radio antenna sees a nanosecond air-shower pulse buried in galactic noise and radio "
                 "interference. The network recovers the pulse; its peak gives the arrival time.")
     sets = list(api.radio_noise_sets())
@@ -290,7 +292,7 @@ def restore_letter(letter: str = "a", noise: Literal["salt_pepper", "gaussian", 
     return api.render(model, r.noisy, s), api.render(model, r.output, s), verdict
 
 
-def _letters_tab() -> None:
+def _letters_tab(demo: gr.Blocks) -> None:
     gr.Markdown("A 5×7 letter is squeezed into **two numbers** and redrawn from them. Add noise: does the network "
                 "still find the letter?")
     kinds = api.noise_kinds()
@@ -309,6 +311,7 @@ def _letters_tab() -> None:
                          label=f"Amount ({k['unit'] or 'none'})")
 
     noise.change(follow, noise, amount, api_visibility="private")
+    demo.load(follow, noise, amount, api_visibility="private")  # the API keeps the widest range; a page the kind's
     with gr.Row():
         noisy = gr.Image(label="Noisy", format="png", type="pil", height=420)
         restored = gr.Image(label="Restored", format="png", type="pil", height=420)
@@ -329,11 +332,12 @@ def decode_point(model: str, x: float = 0.0, y: float = 0.0) -> tuple[Image.Imag
         y: the second latent coordinate.
 
     Returns:
-        The decoded picture as a PNG, and the training item closest to it with the number of pixels that differ.
+        The decoded picture as a PNG, and the training item closest to it with its distance (pixels that differ
+        for letters and emoji, Euclidean pixel distance for digits).
     """
     info = api.point_info(model, [float(x), float(y)])
     return (api.render(model, info.image, _scale(info.image.shape, SCREEN)),
-            f"{info.nearest} ({info.distance} pixels off)")
+            f"{info.nearest} (distance {info.distance})")
 
 
 @_facade_errors
@@ -417,7 +421,7 @@ def _labels_update(model: str):
             gr.Dropdown(choices=labels, value=labels[min(len(labels) - 1, 1 if len(labels) < 4 else 3)]))
 
 
-def _explorer_tab() -> None:
+def _explorer_tab(demo: gr.Blocks) -> None:
     gr.Markdown("Models that squeeze each picture into **two numbers**: pick a point and see what the decoder "
                 "draws, map the whole plane, walk between two training items, or draw random samples.")
     models = latent_models()
@@ -455,6 +459,11 @@ def _explorer_tab() -> None:
     model.change(_labels_update, model, [start, end], api_visibility="private", **light).then(
         decode_point, [model, x, y], [point, nearest], api_visibility="private").then(
         latent_grid, [model, n, span], grid, api_visibility="private")
+    # A page opens with every picture drawn (the projector shows something before anyone clicks).
+    demo.load(decode_point, [model, x, y], [point, nearest], api_visibility="private").then(
+        latent_grid, [model, n, span], grid, api_visibility="private").then(
+        interpolate, [model, start, end, steps, mode], walk, api_visibility="private").then(
+        sample, [model, count, seed], samples, api_visibility="private")
     gr.api(latent_models, api_name="latent_models", **light)
     gr.api(training_labels, api_name="training_labels", **light)
 
@@ -466,27 +475,32 @@ class Tab:
     """One tab of the demo: its title and a function that builds its widgets and wires its endpoints."""
 
     title: str
-    build: Callable[[], None]
+    build: Callable[[gr.Blocks], None]  # gets the app, to fill its outputs when a page opens (demo.load)
 
 
-def simple_tab(fn: Callable, inputs: list[Any], outputs: list[Any] | Any, api_name: str, button: str = "Run",
-               intro: str = "") -> Callable[[], None]:
-    """A tab builder for a one-call demo: inputs, a button, outputs. A new lab's tab is then one row in TABS, e.g.
-    `Tab("Galaxies", simple_tab(galaxy_walk, [gr.Slider(...)], gr.Image(format="png"), "galaxy_walk"))` with
-    `galaxy_walk` a documented function over `engine.api` decorated with `_facade_errors`."""
+def simple_tab(fn: Callable, inputs: Callable[[], list[Any]], outputs: Callable[[], list[Any]], api_name: str,
+               button: str = "Run", intro: str = "") -> Callable[[gr.Blocks], None]:
+    """A tab builder for a one-call demo: the inputs, a button, the outputs, filled once when the page opens.
+    `inputs` and `outputs` make the components (called inside the app). A new lab's tab is then one row in TABS:
 
-    def build() -> None:
+        Tab("Galaxies", simple_tab(galaxy_walk, lambda: [gr.Slider(2, 16, 9, step=1, label="Steps")],
+                                   lambda: [gr.Image(format="png", type="pil", height=300)], "galaxy_walk"))
+
+    with `galaxy_walk` a typed function over `engine.api` whose docstring says what it does (its API and MCP
+    description); bad input raises ValueError as everywhere."""
+
+    def build(demo: gr.Blocks) -> None:
         if intro:
             gr.Markdown(intro)
         with gr.Row(equal_height=False):
             with gr.Column():
-                for c in inputs:
-                    c.render()
+                ins = inputs()
                 go = gr.Button(button, variant="primary")
             with gr.Column(scale=2):
-                for c in outputs if isinstance(outputs, list) else [outputs]:
-                    c.render()
-        go.click(_facade_errors(fn), inputs, outputs, api_name=api_name, concurrency_id="light")
+                outs = outputs()
+        call = _facade_errors(fn)
+        go.click(call, ins, outs, api_name=api_name, concurrency_id="light")
+        demo.load(call, ins, outs, api_visibility="private")
 
     return build
 
@@ -505,7 +519,7 @@ def build_app() -> gr.Blocks:
         gr.Markdown("# Autoencoder latent-space explorer")
         for tab in TABS:
             with gr.Tab(tab.title):
-                tab.build()
+                tab.build(demo)
     demo.queue(default_concurrency_limit=LIGHT_LIMIT, max_size=256)
     return demo
 
@@ -514,7 +528,7 @@ def main(host: str = HOST, port: int = PORT, mcp: bool = False) -> None:
     """Build and serve the app until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     demo = build_app()
+    theme = gr.themes.Default(text_size=gr.themes.Size(**TEXT_SIZES))
     demo.launch(server_name=host, server_port=port, mcp_server=mcp, max_file_size=MAX_FILE_SIZE, ssr_mode=False,
-                state_session_capacity=SESSIONS,
-                show_error=False, theme=gr.themes.Default(text_size=gr.themes.sizes.text_lg), css=CSS,
+                state_session_capacity=SESSIONS, show_error=False, theme=theme, css=CSS,
                 footer_links=["api"])

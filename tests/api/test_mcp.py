@@ -50,3 +50,22 @@ def test_an_mcp_client_lists_and_calls_the_tools(server_url):
     with pytest.raises(ValueError) as e:
         api.denoise_trace(np.full(10, 0.5))
     assert bad.isError and str(e.value)[:40] in bad.content[0].text
+
+
+def test_a_new_tab_is_one_row(monkeypatch):
+    """simple_tab: a documented function and one row in TABS give a tab, an API endpoint and its description."""
+    import gradio as gr
+
+    def walk(steps: int = 5) -> str:
+        """Walk a few steps.
+
+        Args:
+            steps: how many.
+        """
+        return "." * int(steps)
+
+    monkeypatch.setattr(serve, "TABS", [serve.Tab("Walk", serve.simple_tab(
+        walk, lambda: [gr.Slider(1, 9, 5, step=1, label="Steps")], lambda: [gr.Textbox()], "walk"))])
+    demo = serve.build_app()
+    info = demo.get_api_info()["named_endpoints"]
+    assert "/walk" in info and info["/walk"]["parameters"][0]["parameter_name"] == "steps"
