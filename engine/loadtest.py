@@ -137,7 +137,7 @@ def build_mix(folder: Path, quick: bool = False) -> list[dict[str, Any]]:
     # The network time (output 2) varies from call to call; the picture and the noise level must not.
     add("denoise_photo_256", 5, "denoise_photo", [[str(photos["astronaut256"]), None], [str(photos["camera256"]), 25]],
         files={0: "photo"}, ignore=(2,))
-    add("denoise_photo_1mp", 0.5, "denoise_photo", [[str(photos["astronaut1mp"]), None]], files={0: "photo"},
+    add("denoise_photo_1mp", 1, "denoise_photo", [[str(photos["astronaut1mp"]), None]], files={0: "photo"},
         ignore=(2,))
     return mix
 
