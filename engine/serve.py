@@ -40,10 +40,10 @@ PORT = 7860
 MAX_FILE_SIZE = "25mb"  # a 24-megapixel JPEG fits; the facade also refuses more than api.MAX_MEGAPIXELS
 # Queue limits, chosen by measurement (README "HTTP API and MCP", reports/bench-serve.json). The cheap calls (a
 # decode is a few ms) share one lane of LIGHT_LIMIT workers: 8 rather than 4, so a decode rarely waits behind
-# latent grids (load test on the shared machine: decode p99 530 ms with 8, 960 ms with 4; noisy, one run each). Photos take seconds: they wait in a lane of their own
-# and run on two dedicated threads, one for small photos and one for large ones, so a 1-megapixel photo never
-# holds up a 256x256 one, and at most two photos compete with the cheap calls for the two cores. Those threads run
-# at a lower priority (nice PHOTO_NICE): when the cores are busy, a decode goes first.
+# latent grids (load test on the shared machine: decode p99 530 ms with 8, 960 ms with 4; noisy, one run each).
+# Photos take seconds: they wait in a lane of their own and run on two dedicated threads, one for small photos and
+# one for large ones, so a 1-megapixel photo never holds up a 256x256 one, and at most two photos compete with the
+# cheap calls for the two cores. Those threads run at a lower priority (nice PHOTO_NICE): a decode goes first.
 LIGHT_LIMIT = int(os.environ.get("ENGINE_SERVE_LIGHT_LIMIT", 8))  # overridable to measure other settings
 PHOTO_LIMIT = 8  # photos waiting for the two photo threads (more wait in Gradio's queue)
 PHOTO_NICE = int(os.environ.get("ENGINE_SERVE_PHOTO_NICE", 5))
@@ -105,8 +105,9 @@ def photo_input(**kwargs) -> gr.Image:
 
 
 def _scale(shape: tuple[int, ...], screen: int) -> int:
-    """Whole screen pixels per model pixel so the longer side is about `screen` (crisp pixel art)."""
-    return max(1, screen // max(shape[-2:] if len(shape) == 3 and shape[0] in (1, 3) else shape[:2]))
+    """Whole screen pixels per model pixel so the longer side is about `screen` (crisp pixel art). Model pictures
+    are (H, W) or channels-first (C, H, W)."""
+    return max(1, screen // max(shape[-2:]))
 
 
 # --- photo denoiser --------------------------------------------------------------------------------------------
@@ -122,7 +123,7 @@ def denoise_photo(image: str, sigma: float | None = None) -> tuple[Image.Image, 
             from the photo.
 
     Returns:
-        The cleaned photo as a PNG, the noise level used (0-255 scale; the estimate when sigma was empty) and the
+        The cleaned photo as a PNG, the noise level used (0-255 scale; the estimate when sigma was 0 or empty) and the
         time the network took in seconds.
     """
     pic = api.load_image(image)
@@ -170,6 +171,7 @@ def _photo_tab(demo: gr.Blocks) -> None:
                 used = gr.Number(label="Noise level used (σ, 0-255)", interactive=False)
                 secs = gr.Number(label="Network time (s)", interactive=False)
     sample_btn.click(noisy_sample, [which, add, seed], image, api_name="noisy_sample", concurrency_id="light")
+    demo.load(noisy_sample, [which, add, seed], image, api_visibility="private")  # something to denoise at once
     go.click(denoise_photo, [image, sigma], [out, used, secs], api_name="denoise_photo",
              concurrency_id="photo", concurrency_limit=PHOTO_LIMIT)
 
@@ -184,7 +186,7 @@ def simulate_radio(noise_set: Literal["realistic", "uniform", "cosine"] = "reali
 
     Args:
         noise_set: the kind of noise: "realistic" (galactic + thermal + RFI lines), "uniform" or "cosine" (sines).
-        snr: signal-to-noise ratio, pulse peak over noise standard deviation (0-20); 2-3 is hard.
+        snr: signal-to-noise ratio, pulse peak over noise standard deviation (0.5-10); 2-3 is hard.
         seed: the simulation seed (same seed, same trace).
 
     Returns:
@@ -259,6 +261,8 @@ def _radio_tab(demo: gr.Blocks) -> None:
               api_name="simulate_radio", concurrency_id="light")
     upload.upload(denoise_trace_file, [upload, noise_set], [plot, cleaned, peak, note], api_name="denoise_trace_file",
                   concurrency_id="light")
+    demo.load(simulate_radio, [noise_set, snr, seed], [plot, noisy, cleaned, peak, true_peak],
+              api_visibility="private")
     # API-only (no widget takes a list of 500 numbers): a script or an assistant sends the trace itself.
     gr.api(denoise_trace, api_name="denoise_trace", concurrency_id="light")
 
@@ -298,12 +302,14 @@ def _letters_tab(demo: gr.Blocks) -> None:
                 "still find the letter?")
     kinds = api.noise_kinds()
     with gr.Row():
-        letter = gr.Dropdown(list(api.letter_glyphs()), value="a", label="Letter", scale=1)
+        # allow_custom_value: an unknown letter or model reaches the engine, whose message says what it knows
+        letter = gr.Dropdown(list(api.letter_glyphs()), value="a", label="Letter", scale=1, allow_custom_value=True)
         noise = gr.Dropdown([(v["label"], k) for k, v in kinds.items()], value="salt_pepper", label="Noise", scale=1)
         top = max(float(v["max"]) for v in kinds.values())  # the API accepts every kind's range; the widget follows
         amount = gr.Slider(0, top, value=0.1, step=0.01, label="Amount (probability p)", scale=2)
         seed = gr.Number(0, label="Seed", precision=0, minimum=0, scale=1)
-        model = gr.Dropdown(list(LETTER_MODELS), value=LETTER_MODELS[0], label="Model", scale=1)
+        model = gr.Dropdown(list(LETTER_MODELS), value=LETTER_MODELS[0], label="Model", scale=1,
+                            allow_custom_value=True)
     go = gr.Button("Add noise and restore", variant="primary")
 
     def follow(kind: str):
@@ -319,6 +325,8 @@ def _letters_tab(demo: gr.Blocks) -> None:
     verdict = gr.Textbox(label="Closest letter", interactive=False)
     go.click(restore_letter, [letter, noise, amount, seed, model], [noisy, restored, verdict],
              api_name="restore_letter", concurrency_id="light")
+    demo.load(restore_letter, [letter, noise, amount, seed, model], [noisy, restored, verdict],
+              api_visibility="private")
 
 
 # --- latent explorer (every model with a 2-D latent) -------------------------------------------------------------
