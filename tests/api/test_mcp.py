@@ -31,12 +31,12 @@ def test_an_mcp_client_lists_and_calls_the_tools(server_url):
     import anyio
     import numpy as np
     from mcp import ClientSession
-    from mcp.client.streamable_http import streamablehttp_client
+    from mcp.client.streamable_http import streamable_http_client
 
     from engine import api
 
     async def session():
-        async with streamablehttp_client(f"{server_url}/gradio_api/mcp/") as (read, write, _):
+        async with streamable_http_client(f"{server_url}/gradio_api/mcp/") as (read, write, _):
             async with ClientSession(read, write) as s:
                 await s.initialize()
                 tools = {t.name: t for t in (await s.list_tools()).tools}
