@@ -1,4 +1,4 @@
-"""Command line: python -m engine {list, train, eval, bench}. Run with -h for help.
+"""Command line: python -m engine {list, train, eval, bench, serve}. Run with -h for help.
 
 The engine is imported inside each command, not at the top: `-h` and a mistyped command answer at once instead of
 after torch and every lab have loaded (~2 s)."""
@@ -72,6 +72,13 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
+    if args.name == "serve":  # the HTTP server under load, not a model: a top-layer module of its own
+        from engine.loadtest import run_load_bench
+
+        report = run_load_bench(users=args.users, seconds=args.seconds, out=not args.no_save)
+        if args.json:
+            print(json.dumps(report))
+        return 0 if report["ok"] else 1
     from engine import api
     from engine.bench import run_bench
 
@@ -81,8 +88,15 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from engine.serve import main as serve
+
+    serve(host=args.host, port=args.port, mcp=args.mcp)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m engine", description="Train, evaluate and benchmark the models.")
+    p = argparse.ArgumentParser(prog="python -m engine", description="Train, evaluate, benchmark and serve the models.")
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("list", help="experiments, checkpoint status and headline metric").set_defaults(fn=_cmd_list)
     t = sub.add_parser("train", help="train an experiment and write its checkpoint + card atomically")
@@ -101,11 +115,18 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--seed", type=int, help="noise seed of the held-out draws (default: the cards' seed, 1234)")
     e.set_defaults(fn=_cmd_eval)
     b = sub.add_parser("bench", help="quality and speed against baselines, measured in the same run")
-    b.add_argument("name", nargs="?", help="an experiment or a lab (default: all)")
+    b.add_argument("name", nargs="?", help="an experiment or a lab (default: all), or 'serve' for the HTTP load test")
     b.add_argument("--json", action="store_true", help="also print the whole report as one JSON line")
     b.add_argument("--quick", action="store_true", help="fewer repeats and draws")
     b.add_argument("--no-save", action="store_true", help="do not write reports/bench-*.json")
+    b.add_argument("--users", type=int, default=32, help="bench serve: simulated users (default 32)")
+    b.add_argument("--seconds", type=int, default=60, help="bench serve: length of the load run (default 60)")
     b.set_defaults(fn=_cmd_bench)
+    s = sub.add_parser("serve", help="the Gradio demo app and HTTP API (+ MCP tools) on 127.0.0.1")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
+    s.add_argument("--port", type=int, default=7860)
+    s.add_argument("--mcp", action="store_true", help="also serve the endpoints as MCP tools (/gradio_api/mcp/sse)")
+    s.set_defaults(fn=_cmd_serve)
     args = p.parse_args(argv)
     try:
         return args.fn(args)

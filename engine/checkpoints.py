@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import tempfile
 import threading
 from functools import lru_cache
@@ -23,6 +24,8 @@ from safetensors.torch import load_file, save_file
 from engine.registry import build_model
 
 _REPO_CHECKPOINTS = Path(__file__).resolve().parent.parent / "checkpoints"
+if not _REPO_CHECKPOINTS.is_dir():  # installed with `pip install .`: pyproject.toml puts them under the prefix
+    _REPO_CHECKPOINTS = Path(sys.prefix) / "share" / "latent-explorer" / "checkpoints"
 
 
 class CheckpointError(ValueError):
@@ -34,7 +37,8 @@ class CheckpointMissing(CheckpointError):
 
 
 def checkpoint_dir() -> Path:
-    """Where checkpoints live: $AEX_CHECKPOINTS if set, else the repository's checkpoints/ folder."""
+    """Where checkpoints live: $AEX_CHECKPOINTS if set, else the repository's checkpoints/ folder (for an
+    installed engine, the copy `pip install .` put in <prefix>/share/latent-explorer/checkpoints)."""
     return Path(os.environ.get("AEX_CHECKPOINTS", _REPO_CHECKPOINTS))
 
 

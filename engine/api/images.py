@@ -30,10 +30,14 @@ from engine.tiling import denoise, estimate_sigma
 __all__ = ["MAX_MEGAPIXELS", "DENOISER", "LoadedImage", "DenoiseResult", "load_image", "estimate_noise",
            "add_image_noise", "remove_impulses", "denoise_image", "denoise_picture", "image_baselines",
            "run_image_baseline", "image_quality", "to_png", "sample_image_names", "sample_image", "IMAGE_NOISES",
-           "preview", "zoom_crop", "denoise_thumbnail"]
+           "preview", "zoom_crop", "denoise_thumbnail", "MIN_BLIND_SIDE"]
 
 DENOISER = "image-denoiser-gray"  # one blind model for gray and colour (see engine/experiments/images.py)
 MAX_MEGAPIXELS = 40  # a 24-megapixel camera photo fits; a decompression bomb does not
+# The blind noise estimate (wavelet MAD) returns 0 below 8 pixels a side, i.e. "no noise", silently; measured on
+# camera crops with sigma 25: 1-4 px -> 0.0, 8 px -> 23 (10-90 %: 16-31), 16 px -> 25 (19-28). Smaller pictures
+# need the level given.
+MIN_BLIND_SIDE = 8
 IMAGE_NOISES = {"none": "None", "gaussian": "Gaussian (sigma, 0-255 scale)", "salt_pepper": "Salt & pepper (share)"}
 _SAMPLES = ("camera", "astronaut")  # the held-out evaluation pictures: never trained on, so a fair demo
 
@@ -268,12 +272,17 @@ class DenoiseResult:
 
 
 def denoise_picture(img: Any, sigma: float | None = None, impulses: str | bool = "auto") -> DenoiseResult:
-    """Denoise any picture with the shipped network: `sigma` on the 0-255 scale, None to estimate it;
-    `impulses` "auto" runs the salt-and-pepper step when impulses are detected (True: always look, False: never)."""
+    """Denoise any picture with the shipped network: `sigma` on the 0-255 scale, None to estimate it (which needs
+    at least MIN_BLIND_SIDE pixels a side); `impulses` "auto" runs the salt-and-pepper step when impulses are
+    detected (True: always look, False: never)."""
 
     if sigma is not None and not (np.isfinite(sigma) and 0 <= sigma <= 255):
         raise ValueError(f"The noise level must be between 0 and 255 (or left to the estimate), not {sigma}.")
     pic = _as_loaded(img)
+    h, w = pic.pixels.shape[:2]
+    if sigma is None and min(h, w) < MIN_BLIND_SIDE:
+        raise ValueError(f"The image is {w}x{h} pixels: too small to estimate its noise level (that needs at least "
+                         f"{MIN_BLIND_SIDE}x{MIN_BLIND_SIDE}). Give the noise level (sigma) or use a larger picture.")
     model = load(DENOISER)
     t0 = time.perf_counter()
     x, n = (pic.pixels, 0) if impulses is False else remove_impulses(pic.pixels, 0.0 if impulses is True else 0.002)

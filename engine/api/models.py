@@ -25,7 +25,7 @@ __all__ = [
     "CheckpointError", "ExperimentInfo", "PointInfo", "PAGE_CALLS", "checkpoints", "clear_cache", "list_experiments",
     "load", "card", "extras", "page_calls", "as_batch", "encode", "decode", "reconstruct", "latent_grid",
     "interpolate", "sample", "render", "render_strip", "nearest", "training_points", "map_span", "point_info",
-    "latent_map", "grid_image", "noise_kinds", "add_noise", "clicked_xy", "training_image",
+    "latent_map", "grid_image", "noise_kinds", "add_noise", "clicked_xy", "training_image", "latent_models",
 ]
 
 
@@ -328,3 +328,10 @@ def training_image(name: str, label: str) -> np.ndarray:
 # Decoded grids and map points are computed from a loaded model: forget them whenever the models are forgotten.
 checkpoints.on_clear(_cached_grid.cache_clear)
 checkpoints.on_clear(_training_points.cache_clear)
+
+
+def latent_models(dim: int = 2) -> list[str]:
+    """Experiments whose shipped model has a `dim`-dimensional latent (those a latent explorer can map), in
+    catalogue order; models without a checkpoint are left out."""
+    return [i.name for i in list_experiments()
+            if i.status == "ok" and getattr(load(i.name), "latent_dim", None) == dim]

@@ -135,11 +135,16 @@ def test_exif_rotated_jpeg_comes_back_upright():
 
 
 def test_one_pixel_image(tiny_denoiser):
+    """Any size works with a given noise level; blind, a picture under 8 px a side is refused with a message
+    (the estimate would be 0, i.e. "no noise", silently)."""
     for arr in (np.array([[128]], np.uint8), np.array([[[10, 200, 30]]], np.uint8)):
-        out = api.denoise_image(arr)
+        out = api.denoise_image(arr, sigma=20)
         assert out.shape == arr.shape and out.dtype == np.uint8
+        with pytest.raises(ValueError, match="too small to estimate its noise level"):
+            api.denoise_image(arr)
     pic = api.load_image(png_bytes(np.array([[77]], np.uint8)))
-    assert api.denoise_picture(pic).pixels.shape == (1, 1)
+    assert api.denoise_picture(pic, 10).pixels.shape == (1, 1)
+    assert api.denoise_picture(np.zeros((8, 30), np.float32)).pixels.shape == (8, 30)
 
 
 def test_very_wide_strip(tiny_denoiser):
