@@ -2,11 +2,9 @@
 pictures drawn, the photo denoiser cleans the test photo, and nothing shows an error. Screenshots go to
 test-artifacts/serve-*.png (look at them: text must be readable from the back of a room)."""
 
-import os
-from pathlib import Path
 
 import pytest
-from browser_tools import ARGS, CHROMIUM, SHOTS
+from browser_tools import SHOTS
 
 from engine.loadtest import LOOPBACK, free_port, start_server, stop_server
 
@@ -14,23 +12,18 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def gradio_page(tmp_path_factory):
-    if not Path(CHROMIUM).exists():  # as the other browser tests: skip, unless CI says the browser must be there
-        if os.environ.get("E2E_REQUIRED") == "1":
-            pytest.fail("E2E_REQUIRED=1 but Debian's chromium is not installed")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
+def gradio_page(browser, tmp_path_factory):
+    """The Gradio app on its own loopback port, in a page of the session's Chromium (one Playwright per process:
+    a second `sync_playwright()` beside the session's fails)."""
     port = free_port()
     proc = start_server(port, log_path=tmp_path_factory.mktemp("serve") / "server.log")
+    ctx = browser.new_context(viewport={"width": 1920, "height": 1080})
     try:
-        with sync_playwright() as p:
-            b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = b.new_page(viewport={"width": 1920, "height": 1080})
-            page.goto(f"http://{LOOPBACK}:{port}/")
-            yield page
-            b.close()
+        page = ctx.new_page()
+        page.goto(f"http://{LOOPBACK}:{port}/")
+        yield page
     finally:
+        ctx.close()
         stop_server(proc)
 
 
