@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from engine.models.layers import AEOutput
-from engine.models.vae import GaussianVAE
+from engine.models.vae import WarmupGaussianVAE
 from engine.registry import register_model
 
 
@@ -35,7 +34,7 @@ class ConvVAEConfig:
 
 
 @register_model("conv-vae")
-class ConvVAE(GaussianVAE):
+class ConvVAE(WarmupGaussianVAE):
     Config = ConvVAEConfig
 
     def __init__(self, cfg: ConvVAEConfig):
@@ -56,7 +55,6 @@ class ConvVAE(GaussianVAE):
             nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), nn.SiLU(),
             nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),
         )
-        self._steps = 0  # training steps seen, for the KL warm-up (not saved: a loaded model is finished)
 
     def stats(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mu, logvar = self.encoder(x.reshape(len(x), 1, *self.input_shape)).chunk(2, dim=1)
@@ -64,16 +62,3 @@ class ConvVAE(GaussianVAE):
 
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder_conv(self.decoder_fc(z).reshape(len(z), *self.small)).reshape(len(z), -1)
-
-    def kl_weight(self) -> float:
-        if self.cfg.kl_warmup_steps <= 0:
-            return self.cfg.beta
-        return self.cfg.beta * min(1.0, self._steps / self.cfg.kl_warmup_steps)
-
-    def forward(self, x: torch.Tensor, target: torch.Tensor | None = None) -> AEOutput:
-        weight = self.kl_weight()  # the weight this step's loss uses, before the step counts
-        out = super().forward(x, target)
-        if self.training:
-            self._steps += 1
-        out.parts["kl_weight"] = weight
-        return out

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from engine.models.layers import AEOutput
-from engine.models.vae import GaussianVAE
+from engine.models.vae import WarmupGaussianVAE
 from engine.registry import register_model
 
 
@@ -40,7 +39,7 @@ class ConvVAERGBConfig:
 
 
 @register_model("conv-vae-rgb")
-class ConvVAERGB(GaussianVAE):
+class ConvVAERGB(WarmupGaussianVAE):
     Config = ConvVAERGBConfig
 
     def __init__(self, cfg: ConvVAERGBConfig):
@@ -60,7 +59,6 @@ class ConvVAERGB(GaussianVAE):
         for a, b in zip(chans[:-1], chans[1:]):
             dec += [nn.ConvTranspose2d(a, b, 4, stride=2, padding=1), nn.SiLU()]
         self.decoder_conv = nn.Sequential(*dec, nn.Conv2d(chans[-1], c, 3, padding=1))
-        self._steps = 0  # training steps seen, for the KL warm-up (not saved: a loaded model is finished)
 
     def stats(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mu, logvar = self.encoder(x.reshape(len(x), *self.input_shape)).chunk(2, dim=1)
@@ -68,16 +66,3 @@ class ConvVAERGB(GaussianVAE):
 
     def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
         return self.decoder_conv(self.decoder_fc(z).reshape(len(z), *self.small)).reshape(len(z), -1)
-
-    def kl_weight(self) -> float:
-        if self.cfg.kl_warmup_steps <= 0:
-            return self.cfg.beta
-        return self.cfg.beta * min(1.0, self._steps / self.cfg.kl_warmup_steps)
-
-    def forward(self, x: torch.Tensor, target: torch.Tensor | None = None) -> AEOutput:
-        weight = self.kl_weight()
-        out = super().forward(x, target)
-        if self.training:
-            self._steps += 1
-        out.parts["kl_weight"] = weight
-        return out

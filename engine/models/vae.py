@@ -62,6 +62,26 @@ class GaussianVAE(Autoencoder):
                         parts={"recon": float(rec.detach()), "kl": float(kl.detach())})
 
 
+
+class WarmupGaussianVAE(GaussianVAE):
+    """A GaussianVAE whose KL weight rises linearly from 0 to beta over `cfg.kl_warmup_steps` training steps (the
+    conv VAEs): without it a conv decoder can learn to ignore the code before the reconstruction term is learnt."""
+
+    _steps = 0  # training steps seen (not saved: a loaded model is finished); set per instance once training starts
+
+    def kl_weight(self) -> float:
+        if self.cfg.kl_warmup_steps <= 0:
+            return self.cfg.beta
+        return self.cfg.beta * min(1.0, self._steps / self.cfg.kl_warmup_steps)
+
+    def forward(self, x: torch.Tensor, target: torch.Tensor | None = None) -> AEOutput:
+        weight = self.kl_weight()  # the weight this step's loss uses, before the step counts
+        out = super().forward(x, target)
+        if self.training:
+            self._steps += 1
+        out.parts["kl_weight"] = weight
+        return out
+
 @register_model("mlp-vae")
 class VAE(GaussianVAE):
     Config = VAEConfig
