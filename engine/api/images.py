@@ -100,10 +100,11 @@ def _from_array(a: np.ndarray) -> LoadedImage:
         if not np.isfinite(f).all():
             raise ValueError("The image contains NaN or infinite values.")
         lo, hi = float(f.min()), float(f.max())
-        if lo < -1e-3 or hi > 1 + 1e-3:  # silently clipping 0-255 floats would return a white picture
-            hint = " Divide it by 255 (or pass uint8)." if lo >= 0 and hi <= 255 else ""
+        # Noisy pictures on the 0-1 scale overshoot it (unclipped Gaussian noise, sigma 50 reaches -0.85 and 1.7):
+        # -2 to 3 is accepted as is. Beyond that it is another scale (0-255 floats came back as a white picture).
+        if lo < -2 or hi > 3:
+            hint = " Divide it by 255 (or pass uint8)." if lo >= -2 and hi <= 255 * 3 else ""
             raise ValueError(f"Float pixels must be on the 0-1 scale; this array spans {lo:g} to {hi:g}.{hint}")
-        f = np.clip(f, 0.0, 1.0)
     else:
         raise ValueError(f"Unsupported pixel type {a.dtype}.")
     alpha = None
@@ -135,10 +136,9 @@ def load_image(src: Any) -> LoadedImage:
         notes.append(f"Animated image with {frames} frames: the first frame is used.")
     try:
         im.load()
-        oriented = ImageOps.exif_transpose(im)
-        if oriented.size != im.size or oriented.tobytes()[:64] != im.tobytes()[:64]:
+        if im.getexif().get(0x0112, 1) in range(2, 9):  # EXIF orientation other than "normal"
+            im = ImageOps.exif_transpose(im)
             notes.append("Rotated upright as its EXIF orientation says.")
-        im = oriented
         pixels, alpha, bits = _pixels(im, notes)
     except uploads.UploadError:
         raise
@@ -176,10 +176,15 @@ def _pixels(im, notes: list[str]) -> tuple[np.ndarray, np.ndarray | None, int]:
     elif mode not in ("RGB", "RGBA", "RGBa"):
         notes.append(f"{mode} image: converted to RGB.")
         im = im.convert("RGBA" if "A" in mode else "RGB")
-    a = np.asarray(im.convert("RGBA") if im.mode == "RGBa" else im, np.float32) / 255
-    if a.shape[2] == 4:
-        return np.ascontiguousarray(a[..., :3]), np.ascontiguousarray(a[..., 3]), 8
-    return np.ascontiguousarray(a), None, 8
+    u8 = np.asarray(im.convert("RGBA") if im.mode == "RGBa" else im)
+    # uint8 -> float32 / 255 straight into the result: no whole-picture float temporaries (24 MP: 288 MB each)
+    rgb = np.empty(u8.shape[:2] + (3,), np.float32)
+    np.divide(u8[..., :3], np.float32(255), out=rgb)
+    if u8.shape[2] == 4:
+        alpha = np.empty(u8.shape[:2], np.float32)
+        np.divide(u8[..., 3], np.float32(255), out=alpha)
+        return rgb, alpha, 8
+    return rgb, None, 8
 
 
 def _as_loaded(img: Any) -> LoadedImage:
@@ -222,10 +227,18 @@ def remove_impulses(x: np.ndarray, min_share: float = 0.002) -> tuple[np.ndarray
 
     a = np.asarray(x, np.float32)
     axes = (3, 3, 1) if a.ndim == 3 else (3, 3)
+    # Count first, in bands of rows (a photo without impulses - the usual case - then costs no whole-picture
+    # median or masks): a pixel that is not at an extreme cannot be an impulse, and a band with one halo row gives
+    # the 3x3 median of its rows exactly as the whole picture would.
+    threshold = min_share * a.size
+    if threshold > 0 and sum(int(((b <= 0.0) | (b >= 1.0)).sum()) for b in _bands(a)) < threshold:
+        return a, 0
+    if threshold > 0 and _count_impulses(a, axes) < threshold:
+        return a, 0
     med = ndimage.median_filter(a, size=axes, mode="reflect")
     hit = ((a <= 0.0) | (a >= 1.0)) & (np.abs(a - med) > 0.25)
     n = int(hit.sum())
-    if n < min_share * a.size:
+    if n < threshold:
         return a, 0
     planes = a[..., None] if a.ndim == 2 else a
     out, bad = planes.copy(), hit.reshape(planes.shape)
@@ -233,6 +246,24 @@ def remove_impulses(x: np.ndarray, min_share: float = 0.002) -> tuple[np.ndarray
         ys, xs = np.nonzero(bad[..., c])
         out[ys, xs, c] = _good_neighbour_median(planes[..., c], bad[..., c], ys, xs, med.reshape(planes.shape)[..., c])
     return out.reshape(a.shape), n
+
+
+def _bands(a: np.ndarray, rows: int = 256):
+    for y in range(0, a.shape[0], rows):
+        yield a[y:y + rows]
+
+
+def _count_impulses(a: np.ndarray, axes: tuple[int, ...], rows: int = 256) -> int:
+    from scipy import ndimage
+
+    n, h = 0, a.shape[0]
+    for y in range(0, h, rows):
+        y0, y1 = max(0, y - 1), min(h, y + rows + 1)  # one halo row each side (reflect only at the picture's edge)
+        slab = a[y0:y1]
+        med = ndimage.median_filter(slab, size=axes, mode="reflect")[y - y0:y - y0 + rows]
+        core = slab[y - y0:y - y0 + rows]
+        n += int((((core <= 0.0) | (core >= 1.0)) & (np.abs(core - med) > 0.25)).sum())
+    return n
 
 
 def _good_neighbour_median(p: np.ndarray, bad: np.ndarray, ys: np.ndarray, xs: np.ndarray,
@@ -278,7 +309,8 @@ def denoise_picture(img: Any, sigma: float | None = None, impulses: str | bool =
     t0 = time.perf_counter()
     x, n = (pic.pixels, 0) if impulses is False else remove_impulses(pic.pixels, 0.0 if impulses is True else 0.002)
     out, used = denoise(model, x, None if sigma is None else sigma / 255)
-    return DenoiseResult(np.clip(out, 0, 1).astype(np.float32), used * 255, sigma is None,
+    np.clip(out, 0, 1, out=out)  # in place: a 24 MP colour result is 288 MB
+    return DenoiseResult(out.astype(np.float32, copy=False), used * 255, sigma is None,
                          time.perf_counter() - t0, n)
 
 

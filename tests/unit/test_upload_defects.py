@@ -113,7 +113,7 @@ def test_float_tiff_with_nan_pixels_is_refused_not_returned_as_nan():
 
 @pytest.mark.parametrize("arr,match", [
     (np.full((8, 8), 200.0), "0-1 scale.*Divide it by 255"),
-    (np.full((8, 8), -0.5), "0-1 scale"),
+    (np.full((8, 8), -5.0), "0-1 scale"),
     (np.full((8, 8), 1e9), "0-1 scale"),
     (np.full((8, 8), -3, np.int16), "0-255"),
     (np.full((8, 8), 70000, np.int32), "0-65535"),
