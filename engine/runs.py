@@ -5,10 +5,13 @@ The facade (`engine.api`) re-exports these; the CLI and the pages call them thro
 
 from __future__ import annotations
 
+import json
+import os
 import platform
 import sys
 import time
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
@@ -17,7 +20,7 @@ import torch
 from engine import checkpoints, inference
 from engine.experiments import get_experiment
 from engine.registry import EVAL_SEED, build_model
-from engine.training import FunctionCallback, Trainer, seed_everything
+from engine.training import FunctionCallback, Resumable, Trainer, seed_everything
 
 
 def evaluate(name: str, seed: int = EVAL_SEED, model=None) -> dict[str, float]:
@@ -42,11 +45,15 @@ def _versions() -> dict[str, str]:
 
 def train(name: str, epochs: int | None = None, seed: int | None = None, callbacks: Iterable = (),
           save: bool = True, command: str | None = None, data: str | None = None, init: bool = False,
-          lr: float | None = None) -> tuple[Any, dict[str, Any]]:
+          lr: float | None = None, resume: bool = False) -> tuple[Any, dict[str, Any]]:
     """Train experiment `name`, evaluate it and (if `save`) write its checkpoint and card atomically.
     `data` is a dataset path for labs that read one (`--data PATH`). `init`: start from the shipped checkpoint's
     weights instead of from scratch (a longer run in several sittings); the card then records the run it continued
-    and the training time summed over both. `lr` overrides the peak learning rate. Returns (model, card)."""
+    and the training time summed over both. `lr` overrides the peak learning rate. Returns (model, card).
+
+    With `save`, the full training state is written every few minutes ($AEX_STATE_EVERY_S, default 180 s) to
+    `state_path(name)`, beside - never over - the shipped checkpoint; `resume` continues a killed run from it
+    (same arguments), and a finished run deletes it."""
     exp = get_experiment(name)
     if epochs is not None and epochs < 1:
         raise ValueError(f"--epochs must be at least 1 (got {epochs}).")
@@ -73,8 +80,14 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
         previous = {k: prev_card.get(k) for k in ("command", "sha256", "steps", "wall_time_s", "train_config",
                                                   "model_config", "metrics", "continued_from", "total_steps",
                                                   "total_wall_time_s")}
+    resumable = None
+    if save or resume:
+        fingerprint = {"experiment": name, "train_config": dict(cfg.__dict__), "model_config": exp.model_config_dict(),
+                       "data": data, "init": init}
+        resumable = Resumable(state_path(name), float(os.environ.get("AEX_STATE_EVERY_S", 180)), resume,
+                              json.loads(json.dumps(fingerprint)))  # as JSON sees it (tuples become lists)
     t0 = time.time()
-    state = Trainer(model, cfg, callbacks).fit(exp.batches)
+    state = Trainer(model, cfg, callbacks).fit(exp.batches, resumable)
     wall = time.time() - t0
     for p in model.parameters():
         p.requires_grad_(False)
@@ -93,6 +106,8 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
         "bars": {str(b): bool(b.holds(metrics)) for b in exp.bars},
         "loss_history": [round(float(v), 5) for v in history],
     }
+    if resume:
+        card_["resumed"] = True  # continued a killed run from its saved state (same result as one sitting on CPU)
     if exp.data_manifest is not None:
         card_["training_data"] = exp.data_manifest()
     if previous:
@@ -103,7 +118,14 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
     if save:
         card_ = checkpoints.save(name, model, card_, exp.extras(model) if exp.extras else None)
         checkpoints.clear_cache()  # the next load reads the new checkpoint (and forgets grids decoded from the old)
+        if resumable is not None:
+            resumable.path.unlink(missing_ok=True)  # the run is complete: nothing left to resume
     return model, card_
+
+
+def state_path(name: str) -> Path:
+    """The resumable training state of `name`: `<checkpoints>/.state/<name>.safetensors` (safetensors + JSON)."""
+    return checkpoints.checkpoint_dir() / ".state" / f"{name}.safetensors"
 
 
 @dataclass

@@ -6,10 +6,15 @@ batches. Everything random comes from the config's seed, so a run on CPU is repr
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import random
+import tempfile
+import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from pathlib import Path
+from typing import Any, Callable, Iterable
 
 import numpy as np
 import torch
@@ -34,6 +39,20 @@ class TrainState:
     loss: float = float("nan")
     parts: dict[str, float] = field(default_factory=dict)
     history: list[float] = field(default_factory=list)  # loss of every step
+
+
+@dataclass
+class Resumable:
+    """Where and how often `Trainer.fit` saves its full state so that a killed run can continue (`--resume`).
+
+    The state (model, optimizer, scheduler, every RNG, step, epoch, loss history) is one safetensors file whose
+    metadata holds the JSON part - no pickle - written atomically at the end of an epoch once `every_s` seconds have
+    passed since the last one. `fingerprint` (experiment, configs, data) must match for a resume to be accepted."""
+
+    path: Path
+    every_s: float = 180.0
+    resume: bool = False
+    fingerprint: dict[str, Any] = field(default_factory=dict)
 
 
 class Callback:
@@ -106,13 +125,20 @@ class Trainer:
         for cb in self.callbacks:
             getattr(cb, hook)(self.state)
 
-    def fit(self, batches: Callable[[TrainConfig, np.random.Generator], Iterable]) -> TrainState:
-        """Train for cfg.epochs; `batches(cfg, rng)` yields one epoch of (input, target) tensor pairs."""
+    def fit(self, batches: Callable[[TrainConfig, np.random.Generator], Iterable],
+            resumable: Resumable | None = None) -> TrainState:
+        """Train for cfg.epochs; `batches(cfg, rng)` yields one epoch of (input, target) tensor pairs. With
+        `resumable`, save the training state every few minutes (at epoch ends) and, if `resumable.resume`, start
+        from the saved state: on CPU the result is then bit for bit the uninterrupted run's."""
         rng = np.random.default_rng(self.cfg.seed)
         torch.manual_seed(self.cfg.seed)  # for the model's own randomness (VAE sampling, latent noise)
+        start = 0
+        if resumable is not None and resumable.resume:
+            start = self._restore(resumable, rng)
+        last_save = time.monotonic()
         self.model.train()
         self._call("on_train_start")
-        for epoch in range(self.cfg.epochs):
+        for epoch in range(start, self.cfg.epochs):
             self.state.epoch = epoch
             for x, target in batches(self.cfg, rng):
                 out = self.model(x, target)
@@ -128,6 +154,77 @@ class Trainer:
                     raise FloatingPointError(f"Loss became {self.state.loss} at step {self.state.step}; lower the lr.")
                 self._call("on_step_end")
             self._call("on_epoch_end")
+            if (resumable is not None and epoch + 1 < self.cfg.epochs
+                    and time.monotonic() - last_save >= resumable.every_s):
+                self._save_state(resumable, rng, epoch + 1)
+                last_save = time.monotonic()
         self.model.eval()
         self._call("on_train_end")
         return self.state
+
+    # --- resumable runs: the whole training state as safetensors + JSON ------------------------------------------
+
+    def _save_state(self, r: Resumable, rng: np.random.Generator, next_epoch: int) -> None:
+        tensors = {f"model.{k}": v.detach().contiguous().clone() for k, v in self.model.state_dict().items()}
+        opt = self.opt.state_dict()
+        for idx, st in opt["state"].items():
+            for key, v in st.items():
+                tensors[f"optim.{idx}.{key}"] = v.detach().contiguous().clone()
+        tensors["rng.torch"] = torch.get_rng_state()
+        np_state = np.random.get_state()
+        meta = {
+            "format": 1, "fingerprint": r.fingerprint, "next_epoch": next_epoch,
+            "state": {"step": self.state.step, "total_steps": self.state.total_steps, "loss": self.state.loss,
+                      "history": self.state.history},
+            "param_groups": opt["param_groups"], "sched": self.sched.state_dict(),
+            "rng_numpy": rng.bit_generator.state,
+            "rng_numpy_global": [np_state[0], np_state[1].tolist(), *np_state[2:]],
+            "rng_python": random.getstate(),
+        }
+        from safetensors.torch import save_file
+
+        r.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=r.path.parent, prefix=f".{r.path.name}.", suffix=".tmp")
+        os.close(fd)
+        try:  # temp file + fsync + rename: a kill leaves the previous state (or none), never half a file
+            save_file(tensors, tmp, metadata={"resume": json.dumps(meta)})
+            with open(tmp, "rb") as f:
+                os.fsync(f.fileno())
+            os.replace(tmp, r.path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def _restore(self, r: Resumable, rng: np.random.Generator) -> int:
+        from safetensors import safe_open
+
+        if not r.path.is_file():
+            raise ValueError(f"No saved training state to resume ({r.path} does not exist): run without --resume.")
+        try:
+            with safe_open(str(r.path), framework="pt") as f:
+                meta = json.loads(f.metadata()["resume"])
+                tensors = {k: f.get_tensor(k) for k in f.keys()}
+        except Exception as e:  # noqa: BLE001  a damaged state file: say so, never a traceback
+            raise ValueError(f"The saved training state {r.path} is damaged ({e}); delete it and train again.") \
+                from None
+        if meta.get("fingerprint") != r.fingerprint:
+            raise ValueError(f"The saved training state {r.path} belongs to another run (different experiment, "
+                             "configs, epochs or data); run without --resume to start afresh.")
+        self.model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, strict=True)
+        opt_state: dict[int, dict[str, torch.Tensor]] = {}
+        for k, v in tensors.items():
+            if k.startswith("optim."):
+                _, idx, key = k.split(".", 2)
+                opt_state.setdefault(int(idx), {})[key] = v
+        self.opt.load_state_dict({"state": opt_state, "param_groups": meta["param_groups"]})
+        self.sched.load_state_dict(meta["sched"])
+        rng.bit_generator.state = meta["rng_numpy"]
+        g = meta["rng_numpy_global"]
+        np.random.set_state((g[0], np.array(g[1], dtype=np.uint32), *g[2:]))
+        p = meta["rng_python"]
+        random.setstate((p[0], tuple(p[1]), p[2]))
+        torch.set_rng_state(tensors["rng.torch"])
+        st = meta["state"]
+        self.state.step, self.state.loss, self.state.history = st["step"], st["loss"], list(st["history"])
+        self.state.epoch = meta["next_epoch"]
+        return int(meta["next_epoch"])
