@@ -366,16 +366,25 @@ def to_png(pixels: np.ndarray, alpha: np.ndarray | None = None, bits: int = 8) -
     16-bit."""
     from PIL import Image
 
-    p = np.clip(np.asarray(pixels, np.float32), 0, 1)
+    p = np.asarray(pixels, np.float32)
     if bits == 16 and p.ndim == 2 and alpha is None:
-        im = Image.fromarray(np.round(p * 65535).astype(np.uint16))  # mode I;16
+        im = Image.fromarray(_quantise(p, 65535, np.uint16))  # mode I;16
     else:
         if alpha is not None:
-            p = np.concatenate([p if p.ndim == 3 else p[..., None], np.clip(alpha, 0, 1)[..., None]], -1)
-        im = Image.fromarray(np.round(p * 255).astype(np.uint8))
+            p = np.concatenate([p if p.ndim == 3 else p[..., None], np.asarray(alpha, np.float32)[..., None]], -1)
+        im = Image.fromarray(_quantise(p, 255, np.uint8))
     buf = io.BytesIO()
     im.save(buf, format="PNG")
     return buf.getvalue()
+
+
+def _quantise(p: np.ndarray, top: int, dtype) -> np.ndarray:
+    """round(clip(p, 0, 1) * top) as `dtype`, in bands of rows: a 24 MP colour picture would otherwise need three
+    288 MB float temporaries at once."""
+    out = np.empty(p.shape, dtype)
+    for y in range(0, p.shape[0], 256):
+        out[y:y + 256] = np.round(np.clip(p[y:y + 256], 0, 1) * np.float32(top))
+    return out
 
 
 def sample_image_names() -> list[str]:
