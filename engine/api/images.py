@@ -371,8 +371,11 @@ def to_png(pixels: np.ndarray, alpha: np.ndarray | None = None, bits: int = 8) -
         im = Image.fromarray(_quantise(p, 65535, np.uint16))  # mode I;16
     else:
         if alpha is not None:
-            p = np.concatenate([p if p.ndim == 3 else p[..., None], np.asarray(alpha, np.float32)[..., None]], -1)
-        im = Image.fromarray(_quantise(p, 255, np.uint8))
+            p = np.concatenate([p if p.ndim == 3 else p[..., None], np.asarray(alpha)[..., None]], -1)
+        mode = "L" if p.ndim == 2 else {2: "LA", 3: "RGB", 4: "RGBA"}[p.shape[2]]
+        im = Image.new(mode, (p.shape[1], p.shape[0]))
+        for y in range(0, p.shape[0], 256):  # band by band: no whole-picture uint8 copy beside Pillow's own
+            im.paste(Image.fromarray(_quantise(p[y:y + 256], 255, np.uint8)), (0, y))
     buf = io.BytesIO()
     im.save(buf, format="PNG")
     return buf.getvalue()

@@ -231,3 +231,20 @@ def test_low_memory_colour_path_equals_the_whole_picture_computation(shape):
         ycc = to_decorrelated(img)
         ref = from_decorrelated(np.stack([plane_ref(ycc[..., c], 0.1 * NOISE_GAIN[c]) for c in range(3)], -1))
     np.testing.assert_array_equal(denoise(model, img, 0.1, tile=32)[0], ref)
+
+
+@pytest.mark.parametrize("shape,alpha", [((70, 50, 3), False), ((70, 50), False), ((70, 50, 3), True), ((70, 50), True)])
+def test_banded_png_equals_the_plain_quantisation(shape, alpha):
+    """to_png works band by band (no whole-picture uint8 copy); the pixels are round(clip(p) * 255) as before."""
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(2)
+    p = rng.normal(0.5, 0.4, shape).astype(np.float32)
+    a = rng.random(shape[:2]) if alpha else None
+    ref = np.clip(p, 0, 1)
+    if a is not None:
+        ref = np.concatenate([ref if ref.ndim == 3 else ref[..., None], np.clip(a, 0, 1)[..., None]], -1)
+    got = np.asarray(Image.open(io.BytesIO(api.to_png(p, a))))
+    np.testing.assert_array_equal(got, np.round(ref * 255).astype(np.uint8))
