@@ -233,7 +233,8 @@ def test_low_memory_colour_path_equals_the_whole_picture_computation(shape):
     np.testing.assert_array_equal(denoise(model, img, 0.1, tile=32)[0], ref)
 
 
-@pytest.mark.parametrize("shape,alpha", [((70, 50, 3), False), ((70, 50), False), ((70, 50, 3), True), ((70, 50), True)])
+@pytest.mark.parametrize("shape,alpha", [((70, 50, 3), False), ((70, 50), False), ((70, 50, 3), True),
+                                         ((70, 50), True)])
 def test_banded_png_equals_the_plain_quantisation(shape, alpha):
     """to_png works band by band (no whole-picture uint8 copy); the pixels are round(clip(p) * 255) as before."""
     import io
