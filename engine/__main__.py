@@ -44,6 +44,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
         data = args.data if not args.all or get_experiment(name).use_data else None
         _, card = api.train(name, epochs=args.epochs, seed=args.seed, callbacks=[TqdmCallback()], command=command,
                             data=data, init=args.init, lr=args.lr, resume=args.resume)
+        if not card:  # torchrun: a rank other than 0 trained its share; rank 0 reports and writes
+            continue
         print(f"{name}: {card['wall_time_s']} s, {card['steps']} steps, wrote {checkpoints.paths(name)[0]}")
         for k, v in card["metrics"].items():
             print(f"  {k:28s} {v:g}")

@@ -20,7 +20,7 @@ import torch
 from engine import checkpoints, inference
 from engine.experiments import get_experiment
 from engine.registry import EVAL_SEED, build_model
-from engine.training import FunctionCallback, Resumable, Trainer, seed_everything
+from engine.training import FunctionCallback, Resumable, Trainer, distributed_from_env, seed_everything
 
 
 def evaluate(name: str, seed: int = EVAL_SEED, model=None) -> dict[str, float]:
@@ -64,7 +64,12 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
     cfg = exp.train_config
     cfg = replace(cfg, epochs=epochs if epochs is not None else cfg.epochs, seed=seed if seed is not None else cfg.seed,
                   lr=lr if lr is not None else cfg.lr)
-    seed_everything(cfg.seed)
+    dist = distributed_from_env()  # torchrun: join the process group; a plain run is a world of one
+    if cfg.batch_size % dist.world_size:
+        raise ValueError(f"The batch size {cfg.batch_size} does not split evenly over {dist.world_size} processes.")
+    if dist.rank != 0:
+        callbacks, save = [], False  # rank 0 reports progress, evaluates and writes
+    seed_everything(cfg.seed)  # the same initial weights on every rank (DDP also broadcasts rank 0's)
     model = build_model(exp.family, exp.model_config)
     previous = None
     if init:
@@ -81,14 +86,20 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
                                                   "model_config", "metrics", "continued_from", "total_steps",
                                                   "total_wall_time_s")}
     resumable = None
-    if save or resume:
+    if save or resume:  # every rank restores on --resume; only rank 0 writes (in Trainer.fit)
         fingerprint = {"experiment": name, "train_config": dict(cfg.__dict__), "model_config": exp.model_config_dict(),
                        "data": data, "init": init}
         resumable = Resumable(state_path(name), float(os.environ.get("AEX_STATE_EVERY_S", 180)), resume,
                               json.loads(json.dumps(fingerprint)))  # as JSON sees it (tuples become lists)
     t0 = time.time()
-    state = Trainer(model, cfg, callbacks).fit(exp.batches, resumable)
+    state = Trainer(model, cfg, callbacks, dist).fit(exp.batches, resumable)
     wall = time.time() - t0
+    if dist.world_size > 1:
+        import torch.distributed as tdist
+
+        if dist.rank != 0:
+            tdist.destroy_process_group()
+            return model, {}  # only rank 0 evaluates and writes
     for p in model.parameters():
         p.requires_grad_(False)
     metrics = exp.evaluate(model, EVAL_SEED)
@@ -102,6 +113,8 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
         "machine": {"platform": platform.platform(), "cpus": torch.get_num_threads(),
                     "processor": platform.processor() or platform.machine()},
         "versions": _versions(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "distributed": {"world_size": dist.world_size, "backend": dist.backend or None,
+                        "per_process_batch": cfg.batch_size // dist.world_size, "effective_batch": cfg.batch_size},
         "eval_seed": EVAL_SEED, "metrics": metrics,
         "bars": {str(b): bool(b.holds(metrics)) for b in exp.bars},
         "loss_history": [round(float(v), 5) for v in history],
@@ -120,6 +133,10 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
         checkpoints.clear_cache()  # the next load reads the new checkpoint (and forgets grids decoded from the old)
         if resumable is not None:
             resumable.path.unlink(missing_ok=True)  # the run is complete: nothing left to resume
+    if dist.world_size > 1:
+        import torch.distributed as tdist
+
+        tdist.destroy_process_group()
     return model, card_
 
 

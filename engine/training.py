@@ -55,6 +55,27 @@ class Resumable:
     fingerprint: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class Distributed:
+    """This process's place in a data-parallel run (rank 0 of 1 when not launched by torchrun)."""
+
+    rank: int = 0
+    world_size: int = 1
+    backend: str = ""
+
+
+def distributed_from_env() -> Distributed:
+    """Join the process group torchrun describes in the environment (WORLD_SIZE, RANK, MASTER_ADDR, ...): gloo on
+    CPU, nccl when CUDA is there. A plain `python -m engine train` (no WORLD_SIZE) is a world of one."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return Distributed()
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return Distributed(dist.get_rank(), dist.get_world_size(), str(dist.get_backend()))
+
+
 class Callback:
     """Hooks the trainer calls; override what you need."""
 
@@ -107,8 +128,21 @@ def seed_everything(seed: int) -> None:
 
 
 class Trainer:
-    def __init__(self, model: torch.nn.Module, cfg: TrainConfig, callbacks: Iterable[Callback] = ()):
+    """Trains `model` on `cfg`. With `dist` (a torchrun world of N > 1), the model is wrapped in
+    DistributedDataParallel: every rank draws the same batches from the same seed and trains on its own 1/N slice
+    of each (a disjoint share of every epoch, like DistributedSampler), gradients are averaged, so the effective
+    batch and the schedule are the config's and the result matches one process up to float rounding and the
+    model's own noise (seeded per rank). Callbacks and state files are rank 0's business (the caller decides)."""
+
+    def __init__(self, model: torch.nn.Module, cfg: TrainConfig, callbacks: Iterable[Callback] = (),
+                 dist: Distributed | None = None):
         self.model, self.cfg, self.callbacks = model, cfg, list(callbacks)
+        self.dist = dist or Distributed()
+        self.forward = model
+        if self.dist.world_size > 1:
+            from torch.nn.parallel import DistributedDataParallel
+
+            self.forward = DistributedDataParallel(model)
         self.opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         total = cfg.epochs * cfg.steps_per_epoch
 
@@ -130,8 +164,9 @@ class Trainer:
         """Train for cfg.epochs; `batches(cfg, rng)` yields one epoch of (input, target) tensor pairs. With
         `resumable`, save the training state every few minutes (at epoch ends) and, if `resumable.resume`, start
         from the saved state: on CPU the result is then bit for bit the uninterrupted run's."""
-        rng = np.random.default_rng(self.cfg.seed)
-        torch.manual_seed(self.cfg.seed)  # for the model's own randomness (VAE sampling, latent noise)
+        rng = np.random.default_rng(self.cfg.seed)  # the same on every rank: each takes its slice of each batch
+        torch.manual_seed(self.cfg.seed + self.dist.rank)  # the model's own noise (VAE sampling, latent noise)
+        rank, world = self.dist.rank, self.dist.world_size
         start = 0
         if resumable is not None and resumable.resume:
             start = self._restore(resumable, rng)
@@ -141,20 +176,29 @@ class Trainer:
         for epoch in range(start, self.cfg.epochs):
             self.state.epoch = epoch
             for x, target in batches(self.cfg, rng):
-                out = self.model(x, target)
+                if world > 1:
+                    x, target = x.tensor_split(world)[rank], target.tensor_split(world)[rank]
+                out = self.forward(x, target)
                 self.opt.zero_grad(set_to_none=True)
-                out.loss.backward()
+                out.loss.backward()  # under DDP the gradients are all-reduced (averaged) here
                 self.opt.step()
                 self.sched.step()
                 self.state.step += 1
-                self.state.loss = float(out.loss.detach())
+                loss = out.loss.detach()
+                if world > 1:  # log the loss of the whole effective batch, as one process would
+                    import torch.distributed as tdist
+
+                    loss = loss.clone()
+                    tdist.all_reduce(loss)
+                    loss /= world
+                self.state.loss = float(loss)
                 self.state.parts = out.parts or {}
                 self.state.history.append(self.state.loss)
                 if not math.isfinite(self.state.loss):
                     raise FloatingPointError(f"Loss became {self.state.loss} at step {self.state.step}; lower the lr.")
                 self._call("on_step_end")
             self._call("on_epoch_end")
-            if (resumable is not None and epoch + 1 < self.cfg.epochs
+            if (resumable is not None and rank == 0 and epoch + 1 < self.cfg.epochs
                     and time.monotonic() - last_save >= resumable.every_s):
                 self._save_state(resumable, rng, epoch + 1)
                 last_save = time.monotonic()
