@@ -29,7 +29,7 @@ def _train(directory: Path, name: str, nproc: int) -> dict:
     return json.loads((directory / f"{name}.json").read_text())
 
 
-@pytest.mark.parametrize("name", ["letters-ae", "radio-dae-seed"])  # mlp-ae and radio-conv-ae
+@pytest.mark.parametrize("name", ["letters-ae", "emoji-vae"])  # mlp-ae and mlp-vae
 def test_two_processes_match_one(tmp_path, name):
     one = _train(tmp_path / "one", name, 1) if (tmp_path / "one").mkdir() is None else None
     two = _train(tmp_path / "two", name, 2) if (tmp_path / "two").mkdir() is None else None
