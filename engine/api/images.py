@@ -34,7 +34,7 @@ __all__ = ["MAX_MEGAPIXELS", "DENOISER", "LoadedImage", "DenoiseResult", "load_i
 
 DENOISER = "image-denoiser-gray"  # one blind model for gray and colour (see engine/experiments/images.py)
 # A 24-megapixel camera photo (6000x4000) fits. Measured here (README, "Memory"): 24 MP denoise in ~1.2 GiB peak
-# RSS and about a minute on one core; a 10 kB JPEG claiming 6000x6600 (39.6 MP) is refused from its header.
+# RSS and 6-12 minutes on one shared core; a 10 kB JPEG claiming 6000x6600 (39.6 MP) is refused from its header.
 MAX_MEGAPIXELS = 25
 IMAGE_NOISES = {"none": "None", "gaussian": "Gaussian (sigma, 0-255 scale)", "salt_pepper": "Salt & pepper (share)"}
 _SAMPLES = ("camera", "astronaut")  # the held-out evaluation pictures: never trained on, so a fair demo
