@@ -114,7 +114,7 @@ def _scale(shape: tuple[int, ...], screen: int) -> int:
 
 @_facade_errors
 def denoise_photo(image: str, sigma: float | None = None) -> tuple[Image.Image, float, float]:
-    """Remove noise from a photo with the shipped denoising network (any size up to 40 megapixels, gray or colour;
+    """Remove noise from a photo with the shipped denoising network (any size up to 25 megapixels, gray or colour;
     transparency and 16-bit gray are kept).
 
     Args:
