@@ -8,6 +8,8 @@ depends on the tile size, not on the photo: a 24-megapixel photo needs only the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import torch
 
@@ -34,19 +36,20 @@ def level_gain(model) -> float:
 
 
 def denoise_plane(model, plane, sigma: float, tile: int = TILE, ensemble: bool = True,
-                  out: np.ndarray | None = None) -> np.ndarray:
+                  out: np.ndarray | None = None, tick: Callable[[], None] | None = None) -> np.ndarray:
     """Denoise one gray plane (H, W) on the 0-1 scale with noise-level map `sigma` (0-1 scale), tile by tile.
     `ensemble` also denoises the transposed picture and averages the two (the "+" self-ensemble of DnCNN/FFDNet:
     the two passes make partly independent errors; +0.08 dB on camera for twice the time). `out`, if given, is an
     (H, W) float32 array (a view is fine) the result is written into, so a colour picture needs no extra planes.
-    `plane` may also be a `_Channel` (a decorrelated channel computed tile by tile, never as a whole plane)."""
-    out = _plane(model, plane, sigma, tile, out)
+    `plane` may also be a `_Channel` (a decorrelated channel computed tile by tile, never as a whole plane).
+    `tick()` is called after every tile (progress; an exception raised there stops the work)."""
+    out = _plane(model, plane, sigma, tile, out, tick=tick)
     if ensemble:
         if _multiple_of(plane.shape, model.multiple):
             # The transposed pass adds its tiles straight into out.T: no transposed plane, no second result plane.
-            _plane(model, plane.T, sigma, tile, out.T, accumulate=True)
+            _plane(model, plane.T, sigma, tile, out.T, accumulate=True, tick=tick)
         else:
-            t = _plane(model, np.asarray(plane).T, sigma, tile)
+            t = _plane(model, np.asarray(plane).T, sigma, tile, tick=tick)
             np.add(out, t.T, out=out)
         out *= np.float32(0.5)  # 0.5 * (out + t.T), computed in place: the same float32 operations
     return out
@@ -83,8 +86,15 @@ class _Channel:
 
 
 @torch.inference_mode()
+def _tiles(shape: tuple[int, ...], model, tile: int) -> int:
+    """How many tiles `_plane` runs over a plane of this shape."""
+    m = model.multiple
+    tile = max(m, tile - tile % m)
+    return -(-(-(-shape[0] // m) * m) // tile) * -(-(-(-shape[1] // m) * m) // tile)
+
+
 def _plane(model, plane, sigma: float, tile: int, out: np.ndarray | None = None,
-           accumulate: bool = False) -> np.ndarray:
+           accumulate: bool = False, tick: Callable[[], None] | None = None) -> np.ndarray:
     m = model.multiple
     a = plane if isinstance(plane, _Channel) and _multiple_of(plane.shape, m) else np.asarray(plane, np.float32)
     h, w = a.shape
@@ -109,6 +119,8 @@ def _plane(model, plane, sigma: float, tile: int, out: np.ndarray | None = None,
                 res[y:y + tile, x:x + tile] += core
             else:
                 res[y:y + tile, x:x + tile] = core
+            if tick is not None:
+                tick()
     if not padded:
         return res
     if out is None:
@@ -121,7 +133,7 @@ BAND = 256  # rows per band for whole-picture colour transforms: float64 tempora
 
 
 def denoise(model, img: np.ndarray, sigma: float | None = None, tile: int = TILE,
-            ensemble: bool = True) -> tuple[np.ndarray, float]:
+            ensemble: bool = True, on_progress: Callable[[float], None] | None = None) -> tuple[np.ndarray, float]:
     """Denoise a gray (H, W) or RGB (H, W, 3) float picture on 0-1. `sigma` is the noise std on the 0-1 scale;
     None estimates it (and the map gets the estimate times the model's fitted `level_gain`). Returns (denoised,
     sigma: the given or estimated noise std). Not clipped: the caller decides (metrics are measured on the
@@ -134,16 +146,28 @@ def denoise(model, img: np.ndarray, sigma: float | None = None, tile: int = TILE
     Memory: besides the input, one output picture and one tile's activations (a 24 MP photo peaks near 1.1 GB RSS
     with torch loaded): the decorrelated channels are computed tile by tile, the transposed pass adds into the
     output, the colour transforms run in bands of rows. Each output value is computed by exactly the same float
-    operations as a whole-picture pass (the tests and `bench image-denoiser` check the output is unchanged)."""
+    operations as a whole-picture pass (the tests and `bench image-denoiser` check the output is unchanged).
+
+    `on_progress(fraction)` is called after every tile with the share of tiles done (0-1]: a page's progress bar,
+    and its way to cancel (an exception raised there stops the work, nothing half-written is returned)."""
     a = np.asarray(img, np.float32)
+    tick = None
+    if on_progress is not None:
+        total = (1 if a.ndim == 2 else 3) * (2 if ensemble else 1) * _tiles(a.shape, model, tile)
+        done = [0]
+
+        def tick() -> None:
+            done[0] += 1
+            on_progress(min(1.0, done[0] / total))
+
     est = estimate_sigma(a) if sigma is None else float(sigma)
     level = est * level_gain(model) if sigma is None else est
     if a.ndim == 2:
-        return denoise_plane(model, a, level, tile, ensemble), est
+        return denoise_plane(model, a, level, tile, ensemble, tick=tick), est
     h = a.shape[0]
     out = np.empty(a.shape, np.float32)
     for c in range(3):
-        denoise_plane(model, _Channel(a, c), level * NOISE_GAIN[c], tile, ensemble, out=out[..., c])
+        denoise_plane(model, _Channel(a, c), level * NOISE_GAIN[c], tile, ensemble, out=out[..., c], tick=tick)
     for y in range(0, h, BAND):
         out[y:y + BAND] = from_decorrelated(out[y:y + BAND])
     return out, est

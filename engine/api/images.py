@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -302,10 +303,12 @@ class DenoiseResult:
     impulses: int = 0  # salt-and-pepper impulses replaced before the network
 
 
-def denoise_picture(img: Any, sigma: float | None = None, impulses: str | bool = "auto") -> DenoiseResult:
+def denoise_picture(img: Any, sigma: float | None = None, impulses: str | bool = "auto",
+                    on_progress: Callable[[float], None] | None = None) -> DenoiseResult:
     """Denoise any picture with the shipped network: `sigma` on the 0-255 scale, None to estimate it (which needs
     at least MIN_BLIND_SIDE pixels a side); `impulses` "auto" runs the salt-and-pepper step when impulses are
-    detected (True: always look, False: never)."""
+    detected (True: always look, False: never). `on_progress(fraction done)` is called after every tile; an
+    exception raised in it cancels the work."""
 
     if sigma is not None and not (np.isfinite(sigma) and 0 <= sigma <= 255):
         raise ValueError(f"The noise level must be between 0 and 255 (or left to the estimate), not {sigma}.")
@@ -317,7 +320,7 @@ def denoise_picture(img: Any, sigma: float | None = None, impulses: str | bool =
     model = load(DENOISER)
     t0 = time.perf_counter()
     x, n = (pic.pixels, 0) if impulses is False else remove_impulses(pic.pixels, 0.0 if impulses is True else 0.002)
-    out, used = denoise(model, x, None if sigma is None else sigma / 255)
+    out, used = denoise(model, x, None if sigma is None else sigma / 255, on_progress=on_progress)
     np.clip(out, 0, 1, out=out)  # in place: a 24 MP colour result is 288 MB
     return DenoiseResult(out.astype(np.float32, copy=False), used * 255, sigma is None,
                          time.perf_counter() - t0, n)
