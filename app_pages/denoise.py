@@ -30,6 +30,8 @@ if "dn_source" not in S:  # first run of a session: state from the URL, defaults
     spec = NOISE_LEVEL.get(S.dn_noise)
     S.dn_level = url_state.number("level", spec[3], spec[1], spec[2]) if spec else 0.0
     S.dn_seed = int(url_state.number("seed", 0, 0, 2**31 - 1))
+for _k in ("dn_sample", "dn_level", "dn_seed"):  # Streamlit drops a widget's value after a run that does not draw it
+    S[_k] = S[_k]  # (the sample picker in Upload mode, the level with no noise): re-set, it is kept
 
 
 def _source_changed() -> None:
