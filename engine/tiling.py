@@ -85,7 +85,6 @@ class _Channel:
         return out
 
 
-@torch.inference_mode()
 def _tiles(shape: tuple[int, ...], model, tile: int) -> int:
     """How many tiles `_plane` runs over a plane of this shape."""
     m = model.multiple
@@ -93,6 +92,7 @@ def _tiles(shape: tuple[int, ...], model, tile: int) -> int:
     return -(-(-(-shape[0] // m) * m) // tile) * -(-(-(-shape[1] // m) * m) // tile)
 
 
+@torch.inference_mode()
 def _plane(model, plane, sigma: float, tile: int, out: np.ndarray | None = None,
            accumulate: bool = False, tick: Callable[[], None] | None = None) -> np.ndarray:
     m = model.multiple

@@ -249,3 +249,28 @@ def test_banded_png_equals_the_plain_quantisation(shape, alpha):
         ref = np.concatenate([ref if ref.ndim == 3 else ref[..., None], np.clip(a, 0, 1)[..., None]], -1)
     got = np.asarray(Image.open(io.BytesIO(api.to_png(p, a))))
     np.testing.assert_array_equal(got, np.round(ref * 255).astype(np.uint8))
+
+
+def test_progress_reaches_one_and_an_exception_in_it_cancels():
+    """denoise_picture(on_progress=...) reports the share of tiles done after every tile (monotone, ends at 1, the
+    same output as without it); an exception raised in the callback stops the work (the page's Stop button)."""
+    rng = np.random.default_rng(0)
+    img = rng.random((600, 1100, 3)).astype(np.float32)  # 2 x 3 tiles of 512, 3 channels, 2 passes
+    seen: list[float] = []
+    res = api.denoise_picture(img, 25, on_progress=seen.append)
+    assert len(seen) == 3 * 2 * 2 * 3 and seen[-1] == 1.0 and all(a < b for a, b in zip(seen, seen[1:]))
+    np.testing.assert_array_equal(res.pixels, api.denoise_picture(img, 25).pixels)
+
+    class Stop(Exception):
+        pass
+
+    calls = []
+
+    def stop(f: float) -> None:
+        calls.append(f)
+        if f > 0.25:
+            raise Stop
+
+    with pytest.raises(Stop):
+        api.denoise_picture(img, 25, on_progress=stop)
+    assert len(calls) < len(seen)
