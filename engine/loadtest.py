@@ -134,6 +134,10 @@ def build_mix(folder: Path, quick: bool = False) -> list[dict[str, Any]]:
                                                  for s in range(2)])
     add("simulate_radio", 5, "simulate_radio", [["realistic", 3.0, s] for s in range(4)])
     add("denoise_trace", 5, "denoise_trace", [[t, "realistic"] for t in traces])
+    add("galaxy_walk", 4, "galaxy_walk", [["r0", "h3", 8, "slerp", "galaxy-vae"], ["r5", "r9", 8, "lerp", "galaxy-vae"],
+                                          ["h1", "h7", 6, "slerp", "galaxy-vae-seed"]])
+    add("gan_samples", 4, "gan_samples", [[m, s, 16, "any"] for m in ("gan-vanilla", "gan-wgan-gp", "gan-wgan-div")
+                                          for s in range(2)] + [["gan-acgan", 0, 16, "spiral"]])
     # The network time (output 2) varies from call to call; the picture and the noise level must not.
     add("denoise_photo_256", 5, "denoise_photo", [[str(photos["astronaut256"]), None], [str(photos["camera256"]), 25]],
         files={0: "photo"}, ignore=(2,))

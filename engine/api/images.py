@@ -375,21 +375,30 @@ def image_quality(clean: np.ndarray, test: np.ndarray) -> dict[str, float]:
 
 def to_png(pixels: np.ndarray, alpha: np.ndarray | None = None, bits: int = 8) -> bytes:
     """PNG bytes of a picture on 0-1 (gray or RGB, + alpha): same mode family as the upload; 16-bit gray stays
-    16-bit."""
-    from PIL import Image
-
+    16-bit. Rows are quantised band by band and streamed into the encoder (pypng), so a 24 MP colour picture never
+    exists as a whole uint8 image beside its float one (that took 170 MB at the peak of the photo page's work)."""
     p = np.asarray(pixels, np.float32)
+    h, w = p.shape[:2]
     if bits == 16 and p.ndim == 2 and alpha is None:
-        im = Image.fromarray(_quantise(p, 65535, np.uint16))  # mode I;16
-    else:
-        if alpha is not None:
-            p = np.concatenate([p if p.ndim == 3 else p[..., None], np.asarray(alpha)[..., None]], -1)
-        mode = "L" if p.ndim == 2 else {2: "LA", 3: "RGB", 4: "RGBA"}[p.shape[2]]
-        im = Image.new(mode, (p.shape[1], p.shape[0]))
-        for y in range(0, p.shape[0], 256):  # band by band: no whole-picture uint8 copy beside Pillow's own
-            im.paste(Image.fromarray(_quantise(p[y:y + 256], 255, np.uint8)), (0, y))
+        from PIL import Image
+
+        buf = io.BytesIO()
+        Image.fromarray(_quantise(p, 65535, np.uint16)).save(buf, format="PNG")  # mode I;16
+        return buf.getvalue()
+    import png
+
+    planes = 1 if p.ndim == 2 else p.shape[2]
+    channels = planes + (alpha is not None)
+
+    def rows():
+        for y in range(0, h, 256):
+            band = _quantise(p[y:y + 256], 255, np.uint8).reshape(-1, w, planes)
+            if alpha is not None:
+                band = np.concatenate([band, _quantise(np.asarray(alpha)[y:y + 256], 255, np.uint8)[..., None]], -1)
+            yield from band.reshape(-1, w * channels)
+
     buf = io.BytesIO()
-    im.save(buf, format="PNG")
+    png.Writer(w, h, greyscale=channels in (1, 2), alpha=channels in (2, 4), bitdepth=8).write(buf, rows())
     return buf.getvalue()
 
 
