@@ -38,11 +38,12 @@ def shot(page, name):
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def visit(page, url, marker):
-    """Open a page and wait until `marker` text is shown and the script run is over."""
+def visit(page, url, marker, timeout=60_000):
+    """Open a page and wait until `marker` text is shown and the script run is over. A fresh server first imports
+    the heavy libraries once (engine/api/warmup.py): give its first page a longer `timeout` on a busy machine."""
     page.goto(url)
-    page.get_by_text(marker).first.wait_for(timeout=30_000)
-    settle(page)
+    page.get_by_text(marker).first.wait_for(timeout=timeout)
+    settle(page, timeout=max(30_000, timeout))
 
 
 def finish(page, name):

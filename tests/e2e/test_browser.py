@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 def test_a_deep_link_on_a_fresh_server_gets_the_whole_app(page, fresh_app_url):
     """The first request this server sees is a shared link to a lab: it must still get the app's navigation and
     sidebar (a folder named pages/ would make Streamlit run the page alone)."""
-    visit(page, f"{fresh_app_url}/emoji", "Walk between two faces")
+    visit(page, f"{fresh_app_url}/emoji", "Walk between two faces", timeout=180_000)
     sidebar = page.locator('[data-testid="stSidebar"]')
     expect(sidebar.get_by_text("Shipped models")).to_be_visible(timeout=60_000)
     expect(sidebar.get_by_text("Letters: denoising in 2-D")).to_be_visible(timeout=60_000)

@@ -2,6 +2,7 @@
 
 import io
 
+import browser_tools
 import numpy as np
 import pytest
 from browser_tools import expect, finish, settle, shot
@@ -11,11 +12,8 @@ pytestmark = pytest.mark.e2e
 
 
 def visit(page, url, marker):
-    """Like browser_tools.visit, with room for a cold server's first denoise (torch import, model load) on a
-    busy CPU."""
-    page.goto(url)
-    page.get_by_text(marker).first.wait_for(timeout=90_000)
-    settle(page, timeout=120_000)
+    """browser_tools.visit with room for a cold server's first denoise (torch import, model load) on a busy CPU."""
+    browser_tools.visit(page, url, marker, 120_000)
 
 
 def test_sample_with_noise_and_a_baseline(page, app_url):

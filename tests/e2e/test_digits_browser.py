@@ -1,6 +1,7 @@
 """The digits pages in a real browser: draw one stroke on the canvas with the mouse and see the drawing's point and
 reconstruction appear; click the map; open the projections. Screenshots go to test-artifacts/."""
 
+import browser_tools
 import pytest
 from browser_tools import click_map, expect, finish, settle, shot
 
@@ -39,6 +40,4 @@ def test_projections_page(page, app_url):
 
 
 def visit(page, url, marker):
-    page.goto(url)
-    page.get_by_text(marker).first.wait_for(timeout=SLOW)
-    settle(page, SLOW)
+    browser_tools.visit(page, url, marker, SLOW)
