@@ -13,7 +13,17 @@ import time
 
 
 def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: kB
+    """Peak RSS of this process so far, in MB. VmHWM (Linux), not getrusage's ru_maxrss: the kernel carries
+    ru_maxrss over execve from the process that spawned us, so a probe started by a bench holding a large picture
+    reported the bench's peak (1670 MB at "model loaded" in one run), not its own."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # elsewhere: kB on Linux, bytes on macOS
 
 
 def main(path: str) -> dict:
