@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from engine import morphology, viz
+from engine.api import uploads
 from engine.api.models import decode, encode, extras, load, page_calls
 from engine.data import galaxies, hubble
 from engine.experiments import galaxies as lab
@@ -49,21 +50,27 @@ def galaxy_ids(source: str = "renders", cls: int | None = None, n: int = 24) -> 
     return [f"r{i}" for i in idx[:n]]
 
 
+MAX_UPLOAD_MEGAPIXELS = 25  # as for photos: the picture is read whole before the galaxy is cut out
+
+
 def galaxy_upload(data: bytes | Any) -> np.ndarray:
     """An uploaded picture (bytes of any image format, any size, gray or colour) -> (3, 64, 64) in [0, 1],
-    cropped around its brightest object and stretched the way the Hubble cutouts are."""
-    if isinstance(data, (bytes, bytearray)):
-        import io
-
-        from PIL import Image, UnidentifiedImageError
-
-        try:
-            img = Image.open(io.BytesIO(data))
-            img.load()
-        except (UnidentifiedImageError, OSError) as e:
-            raise ValueError("That file is not a picture this app can read (use PNG, JPEG, GIF, BMP or TIFF).") from e
-        data = np.asarray(img.convert("RGBA") if img.mode in ("P", "LA") else img)
-    return hubble.prepare(data, lab.SIZE)
+    cropped around its brightest object and stretched the way the Hubble cutouts are. Unreadable, damaged, huge or
+    non-finite pictures raise ValueError with a message for the person who uploaded them."""
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        im = uploads.open_image(data, MAX_UPLOAD_MEGAPIXELS)  # the strict reader every upload path uses
+        if im.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):  # 16/32-bit gray, float: scale by the peak
+            a = np.asarray(im, np.float64)
+            if not np.isfinite(a).all():
+                raise ValueError("The picture has pixels that are not numbers (NaN or infinite): save it again as "
+                                 "PNG or JPEG.")
+            data = a / a.max() if a.max() > 0 else a
+        else:
+            data = np.asarray(im.convert("RGB"))
+    a = np.asarray(data)
+    if a.dtype.kind not in "uif b" or (a.dtype.kind == "f" and not np.isfinite(a).all()):
+        raise ValueError(f"Expected a picture with finite numeric pixels, got {a.dtype} values.")
+    return hubble.prepare(a.astype(np.float32) if a.dtype.kind in "ib" else a, lab.SIZE)
 
 
 def galaxy_image(gid: str, upload: np.ndarray | None = None) -> np.ndarray:

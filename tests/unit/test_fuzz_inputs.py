@@ -1,5 +1,5 @@
-"""Property-based fuzzing of every place a user's bytes enter (hypothesis): photo upload, digit upload, drawing,
-anomaly upload, `as_batch`, and radio traces (.npy, .csv, .txt). Generated malformed files - truncated, wrong magic,
+"""Property-based fuzzing of every place a user's bytes enter (hypothesis): photo upload, digit upload, galaxy upload,
+drawing, anomaly upload, `as_batch`, and radio traces (.npy, .csv, .txt). Generated malformed files - truncated, wrong magic,
 flipped and inserted bytes, lying headers, oversized metadata chunks, odd modes and bit depths, NaN and inf, wrong
 lengths, pickled object arrays, .npz archives - must give a valid result or a ValueError, never another exception.
 
@@ -119,6 +119,15 @@ def test_drawing_bytes(data):
     d = _valid_or_value_error(api.read_drawing, data)
     if d is not None:
         assert d.image.shape == (28, 28) and np.isfinite(d.z).all()
+
+
+@settings(FUZZ, max_examples=30)
+@given(image_bytes())
+def test_galaxy_upload(data):
+    x = _valid_or_value_error(api.galaxy_upload, data)
+    if x is not None:
+        assert x.shape == (3, 64, 64) and x.dtype == np.float32 and np.isfinite(x).all()
+        assert x.min() >= 0 and x.max() <= 1
 
 
 @FUZZ
