@@ -51,7 +51,7 @@ def test_upload_a_picture_and_a_bad_file():
     assert not at.exception and at.query_params["b"] == "u"
     at.file_uploader(key="gal_upload").set_value(("notes.png", b"not a picture", "image/png")).run()
     assert not at.exception
-    assert any("not a picture" in e.value for e in at.error)
+    assert any("not an image" in e.value for e in at.error)
 
 
 def test_morphology_panel_and_seed_in_url():
