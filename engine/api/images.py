@@ -34,7 +34,7 @@ __all__ = ["MAX_MEGAPIXELS", "DENOISER", "LoadedImage", "DenoiseResult", "load_i
            "preview", "zoom_crop", "denoise_thumbnail", "MIN_BLIND_SIDE"]
 
 DENOISER = "image-denoiser-gray"  # one blind model for gray and colour (see engine/experiments/images.py)
-# A 24-megapixel camera photo (6000x4000) fits. Measured here (README, "Memory"): 24 MP denoise in ~1.2 GiB peak
+# A 24-megapixel camera photo (6000x4000) fits. Measured here (README, "Memory"): 24 MP denoise in 1140 MiB peak
 # RSS and 6-12 minutes on one shared core; a 10 kB JPEG claiming 6000x6600 (39.6 MP) is refused from its header.
 MAX_MEGAPIXELS = 25
 # The blind noise estimate (wavelet MAD) returns 0 below 8 pixels a side, i.e. "no noise", silently; measured on
