@@ -1,10 +1,11 @@
 """Property-based fuzzing of every place a user's bytes enter (hypothesis): photo upload, digit upload, galaxy upload,
 drawing, anomaly upload, `as_batch`, and radio traces (.npy, .csv, .txt). Generated malformed files - truncated,
 wrong magic, flipped and inserted bytes, lying headers, oversized metadata chunks, odd modes and bit depths, NaN and
-inf, wrong lengths, pickled object arrays, .npz archives - must give a valid result or a ValueError, never another exception.
+inf, wrong lengths, pickled object arrays, .npz archives - must give a valid result or a ValueError, never another
+exception.
 
-The example counts are fixed (derandomized, no database) so CI time is bounded: about 40 s in all here. Each
-example also has a deadline, so a hang or a pathological slowdown fails instead of stalling CI."""
+The example counts are fixed (derandomized, no database) so CI time is bounded: about 40 s in all here. Each example
+also has a deadline, so a hang or a pathological slowdown fails instead of stalling CI."""
 
 import io
 import struct
