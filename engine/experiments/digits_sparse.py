@@ -22,7 +22,7 @@ from engine.registry import Bar, Experiment, register_experiment
 from engine.training import TrainConfig
 from engine.viz import gray_ink
 
-STRENGTHS = (0.0, 0.1, 0.3, 0.55)
+STRENGTHS = (0.0, 0.3, 1.0, 2.0)
 PCA_KS = tuple(range(1, 65))
 
 

@@ -157,7 +157,7 @@ register_experiment(Experiment(
                 "digits (MAE recipe: random patches hidden at 15-90 %, loss on the hidden pixels only).",
     family="masked-conv-ae",
     model_config=MaskedAEConfig(width=24),
-    train_config=TrainConfig(epochs=40, steps_per_epoch=math.ceil(4000 / 64), batch_size=64, lr=2e-3,
+    train_config=TrainConfig(epochs=24, steps_per_epoch=math.ceil(4000 / 64), batch_size=64, lr=2e-3,
                              warmup_steps=100),
     batches=_batches,
     evaluate=evaluate,

@@ -25,7 +25,12 @@ class SparseAE(nn.Module):
     def __init__(self, n_in: int, units: int):
         super().__init__()
         self.enc = nn.Linear(n_in, units)
-        self.dec_weight = nn.Parameter(torch.randn(n_in, units) / n_in ** 0.5)
+        # Tied start (encoder = decoder transposed, zero bias): every unit begins as a detector of its own
+        # feature, so fewer of them die in the first steps, when the penalty outpulls a still-random feature.
+        self.dec_weight = nn.Parameter(F.normalize(torch.randn(n_in, units), dim=0))
+        with torch.no_grad():
+            self.enc.weight.copy_(self.dec_weight.T)
+            self.enc.bias.zero_()
         self.dec_bias = nn.Parameter(torch.zeros(n_in))
 
     def features(self) -> torch.Tensor:
@@ -45,6 +50,7 @@ class SparseAESetConfig:
     units: int = 128  # code units (overcomplete for digits: PCA needs ~40 components for 90 % of the variance)
     strengths: tuple[float, ...] = (0.0, 0.1, 0.3, 1.0)  # L1 weight lambda of each member
     default: int = -1  # index of the member encode/decode use (the strongest penalty)
+    l1_warmup: int = 600  # training steps over which lambda ramps up from 0 (units learn a feature first)
 
     def __post_init__(self) -> None:
         self.input_shape = tuple(self.input_shape)
@@ -66,6 +72,7 @@ class SparseAESet(Autoencoder):
     def __init__(self, cfg: SparseAESetConfig):
         super().__init__(cfg)
         self.members = nn.ModuleList([SparseAE(self.n_in, cfg.units) for _ in cfg.strengths])
+        self.register_buffer("step", torch.zeros((), dtype=torch.long), persistent=False)  # for the L1 ramp
 
     def member(self, i: int) -> SparseAE:
         if not -len(self.members) <= int(i) < len(self.members):
@@ -88,11 +95,14 @@ class SparseAESet(Autoencoder):
         target = (x if target is None else target).reshape(len(x), -1)
         total, parts, recon, z = 0.0, {}, None, None
         default = self.cfg.default % len(self.members)
+        ramp = min(1.0, float(self.step) / self.cfg.l1_warmup) if self.cfg.l1_warmup > 0 else 1.0
+        if self.training:
+            self.step += 1
         for i, (lam, m) in enumerate(zip(self.cfg.strengths, self.members)):
             zi = m.encode(x)
             xi = m.decode_flat(zi)
             mse = ((xi - target) ** 2).sum(1).mean()  # summed over pixels: lambda's scale does not depend on size
-            total = total + mse + lam * zi.sum(1).mean()  # zi >= 0, so its sum is its L1 norm
+            total = total + mse + ramp * lam * zi.sum(1).mean()  # zi >= 0, so its sum is its L1 norm
             parts[f"mse_{i}"] = float(mse.detach()) / xi.shape[1]
             parts[f"active_{i}"] = float((zi > 0).float().sum(1).mean())
             if i == default:
