@@ -34,6 +34,7 @@ PAGES = {
     "More autoencoders": [
         st.Page("app_pages/digits_sparse.py", title="Sparse codes", icon="🧮", url_path="digits-sparse"),
         st.Page("app_pages/masked_ae.py", title="Fill in what is hidden", icon="🩹", url_path="masked-ae"),
+        st.Page("app_pages/colorize.py", title="Colour from gray", icon="🎨", url_path="colorize"),
     ],
     "Signals and photos": [
         st.Page("app_pages/radio.py", title="Radio: cosmic-ray pulses", icon="📡", url_path="radio"),

@@ -5,6 +5,7 @@ This file only re-exports. The generic calls live in `engine.api.models`; each l
 `engine.runs`, the timed page calls of `bench` from `engine.api.timing`.
 """
 
+from engine.api.colorize import *  # noqa: F401, F403
 from engine.api.digits import *  # noqa: F401, F403
 from engine.api.digits_ae import *  # noqa: F401, F403
 from engine.api.galaxies import *  # noqa: F401, F403

@@ -82,9 +82,10 @@ def colourise(model, lightness: np.ndarray) -> np.ndarray:
     return colour.lab_to_rgb(np.concatenate([lightness[..., None], predict_ab(model, lightness)], -1))
 
 
-def baseline(lightness: np.ndarray) -> np.ndarray:
-    """The mean-chroma baseline: the input's L with the training set's mean (a, b) everywhere."""
-    a, b = mean_chroma()
+def baseline(lightness: np.ndarray, mean_ab: tuple[float, float] | None = None) -> np.ndarray:
+    """The mean-chroma baseline: the input's L with the training set's mean (a, b) everywhere (`mean_ab`, as
+    shipped in the checkpoint's extras; computed from the training crops when not given)."""
+    a, b = mean_chroma() if mean_ab is None else mean_ab
     ab = np.broadcast_to(np.array([a, b], np.float32), (*lightness.shape, 2))
     return colour.lab_to_rgb(np.concatenate([lightness[..., None], ab], -1))
 
@@ -107,15 +108,15 @@ def _held_out_sets() -> dict[str, list[np.ndarray]]:
             "galaxies": list(colour.galaxy_rgb(EVAL_GALAXIES, 0, held_out=True))}
 
 
-def evaluate(model, seed: int = 0) -> dict[str, float]:
+def evaluate(model, seed: int = 0, mean_ab: tuple[float, float] | None = None) -> dict[str, float]:
     """Mean Delta E and chroma PSNR of the model and the baseline on each held-out set (and per held-out photo).
-    The pictures are fixed (seed unused): these are the held-out set."""
+    The pictures are fixed (seed unused): these are the held-out set. `mean_ab`: the baseline's chroma."""
     out: dict[str, float] = {}
     for name, pics in _held_out_sets().items():
         de_m, de_b, ps_m, ps_b = [], [], [], []
         for rgb in pics:
             lum = colour.lightness(rgb)
-            m, b = colourise(model, lum), baseline(lum)
+            m, b = colourise(model, lum), baseline(lum, mean_ab)
             de_m.append(float(delta_e_map(rgb, m).mean())), de_b.append(float(delta_e_map(rgb, b).mean()))
             ps_m.append(chroma_psnr(rgb, m)), ps_b.append(chroma_psnr(rgb, b))
         out.update({f"delta_e_{name}": np.mean(de_m), f"delta_e_baseline_{name}": np.mean(de_b),
