@@ -112,10 +112,12 @@ def sparse_tradeoff_figure(highlight: float | None = None):
 
     ex = extras(SPARSE)
     fig = go.Figure()
-    fig.add_scatter(x=ex["pca_ks"].tolist(), y=ex["pca_mse"].tolist(), mode="lines", name="PCA, k components")
+    fig.add_scatter(x=ex["pca_ks"].tolist(), y=ex["pca_mse"].tolist(), mode="lines", name="PCA, k components",
+                    line=dict(color="#7f7f7f"))
     fig.add_scatter(x=ex["active_units_mean"].tolist(), y=ex["recon_mse"].tolist(), mode="lines+markers+text",
                     name="sparse AE, per strength", text=[f"λ={s:g}" for s in ex["strengths"]],
-                    textposition="top right", marker=dict(size=10))
+                    textposition="top right", marker=dict(size=10, color="#ff7f0e"),
+                    line=dict(color="#ff7f0e"))
     if highlight is not None:
         i = _member(highlight)
         fig.add_scatter(x=[float(ex["active_units_mean"][i])], y=[float(ex["recon_mse"][i])], mode="markers",
