@@ -214,3 +214,11 @@ def test_colorize_facade_refuses_bad_input():
             api.colorize_image(bad)
     with pytest.raises(ValueError, match="Unknown example"):
         api.colorize_example("mona lisa")
+
+
+def test_the_three_experiments_are_registered_with_bench_and_page_calls():
+    for name, family in (("digits-sparse", "sparse-ae-set"), ("masked-ae", "masked-conv-ae"),
+                         ("colorize-ae", "colorize-unet")):
+        exp = get_experiment(name)
+        assert exp.family == family and exp.bars and exp.bench is not None and exp.extras is not None
+        assert name in api.PAGE_CALLS
