@@ -58,8 +58,8 @@ if result.delta_e_model is not None:
     m1, m2 = st.columns(2)
     m1.metric("Network: mean ΔE", f"{de_m:.1f}", delta=f"{de_m - de_b:+.1f} vs baseline", delta_color="inverse")
     m2.metric("Baseline: mean ΔE", f"{de_b:.1f}")
-    h1, h2 = st.columns(2)
-    h1.image(api.delta_e_image(result.delta_e_model), caption="network ΔE (black 0, white ≥ 40)", width="stretch")
+    h1, h2, _, _ = st.columns(4)
+    h1.image(api.delta_e_image(result.delta_e_model), caption="network ΔE (black 0, white ≥ 50)", width="stretch")
     h2.image(api.delta_e_image(result.delta_e_baseline), caption="baseline ΔE", width="stretch")
     st.caption("ΔE (CIE76) is the distance between two colours in CIELAB; about 2.3 is just noticeable. Both outputs "
                "share the input's lightness, so all of it is chroma error.")

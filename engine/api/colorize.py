@@ -109,12 +109,12 @@ def colorize_image(image: Any) -> ColorResult:
     return _run(small if a.ndim == 3 else small[..., 0], card(COLORIZE)["sha256"])
 
 
-def delta_e_image(delta_e: np.ndarray, vmax: float = 40.0):
-    """A Delta E map as a heat picture: black (0) through red and yellow to white (`vmax` and above). A Delta E of
-    about 2.3 is a just-noticeable difference; 40 is a different colour altogether."""
+def delta_e_image(delta_e: np.ndarray, vmax: float = 50.0):
+    """A Delta E map as a heat picture, linear: black (0) through red and yellow to white (`vmax` and above). A
+    Delta E of about 2.3 is a just-noticeable difference; 50 is a different colour altogether."""
     from PIL import Image
 
-    a = np.sqrt(np.clip(np.asarray(delta_e, np.float32) / vmax, 0, 1))
+    a = np.clip(np.asarray(delta_e, np.float32) / vmax, 0, 1)
     rgb = np.stack([np.clip(3 * a, 0, 1), np.clip(3 * a - 1, 0, 1), np.clip(3 * a - 2, 0, 1)], -1)
     return Image.fromarray((rgb * 255).round().astype(np.uint8))
 
