@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.models.layers import AEOutput, Autoencoder
+from engine.models.layers import AEOutput
 from engine.registry import register_model
 
 L_SCALE, AB_SCALE = 100.0, 100.0  # network units: L / 100 in [0, 1], (a, b) / 100 roughly in [-1, 1]
@@ -41,11 +41,12 @@ class ColorizeConfig:
 
 
 @register_model("colorize-unet")
-class ColorizeUNet(Autoencoder):
+class ColorizeUNet(nn.Module):
     Config = ColorizeConfig
 
     def __init__(self, cfg: ColorizeConfig):
-        super().__init__(cfg)
+        super().__init__()
+        self.cfg = cfg
         w1, w2, w3 = cfg.widths
         self.e1, self.e2, self.e3 = _block(1, w1), _block(w1, w2), _block(w2, w3)
         self.mid = _block(w3, w3)

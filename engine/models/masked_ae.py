@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.models.layers import AEOutput, Autoencoder
+from engine.models.layers import AEOutput
 from engine.registry import register_model
 
 
@@ -37,11 +37,12 @@ class MaskedAEConfig:
 
 
 @register_model("masked-conv-ae")
-class MaskedConvAE(Autoencoder):
+class MaskedConvAE(nn.Module):
     Config = MaskedAEConfig
 
     def __init__(self, cfg: MaskedAEConfig):
-        super().__init__(cfg)
+        super().__init__()
+        self.cfg = cfg
         w = cfg.width
         self.inc = _conv(2, w)
         self.down1 = nn.Sequential(nn.Conv2d(w, 2 * w, 3, 2, 1), nn.SiLU(), _conv(2 * w, 2 * w))  # 14
@@ -69,7 +70,8 @@ class MaskedConvAE(Autoencoder):
         pred = torch.sigmoid(self.fill_logits(x, mask)).reshape(x.shape)
         return x * (1 - mask) + pred * mask
 
-    # The Autoencoder interface with nothing masked: encode is the 7x7 feature map, reconstruct fills nothing.
+    # Not the shared Autoencoder interface (its input is an image *and* a mask): encode is the 7x7 feature map of
+    # an unmasked image, reconstruct fills nothing.
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         zero = torch.zeros(len(x), 1, 28, 28)
         h = self.inc(torch.cat([x.reshape(len(x), 1, 28, 28), zero], 1))
