@@ -2,7 +2,7 @@
 see the three fill-ins appear; open the sparse and colour pages. Screenshots go to test-artifacts/."""
 
 import pytest
-from browser_tools import expect, finish, settle, shot
+from browser_tools import expect, finish, settle
 
 SLOW = 180_000
 
@@ -40,5 +40,4 @@ def test_sparse_and_colour_pages(page, app_url):
     finish(page, "digits-sparse")
     visit(page, f"{app_url}/colorize", "colourised by the network")
     expect(page.get_by_text("Network: mean ΔE")).to_be_visible(timeout=60_000)
-    shot(page, "colorize-pre")
     finish(page, "colorize")
