@@ -35,6 +35,11 @@ PAGES = {
         st.Page("app_pages/gan_toy.py", title="Live toy GAN", icon="🎯", url_path="gan-toy"),
         st.Page("app_pages/gans.py", title="Galaxy GANs compared", icon="🌀", url_path="gans"),
     ],
+    "More autoencoders": [
+        st.Page("app_pages/digits_sparse.py", title="Sparse codes", icon="🧮", url_path="digits-sparse"),
+        st.Page("app_pages/masked_ae.py", title="Fill in what is hidden", icon="🩹", url_path="masked-ae"),
+        st.Page("app_pages/colorize.py", title="Colour from gray", icon="🎨", url_path="colorize"),
+    ],
     "Signals and photos": [
         st.Page("app_pages/radio.py", title="Radio: cosmic-ray pulses", icon="📡", url_path="radio"),
         st.Page("app_pages/denoise.py", title="Photo denoiser", icon="🖼️", url_path="denoise"),
