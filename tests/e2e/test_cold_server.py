@@ -7,11 +7,11 @@ server log holds a traceback."""
 from browser_tools import settle, shot
 
 PATHS = ["", "letters", "emoji", "digits", "digits-denoise", "digits-pca", "digits-projections", "digits-anomalies",
-         "galaxies", "gan-toy", "gans", "radio", "denoise"]
+         "galaxies", "gan-toy", "gans", "digits-sparse", "masked-ae", "colorize", "radio", "denoise"]
 
 
 def test_every_page_at_once_on_a_fresh_server(browser, fresh_app_url):
-    """All 13 pages, each in its own browser context (its own Streamlit session), requested at the same moment.
+    """All 16 pages, each in its own browser context (its own Streamlit session), requested at the same moment.
     The session's Chromium is used: a second sync_playwright() beside it fails inside pytest's event loop."""
     contexts = [browser.new_context(viewport={"width": 1200, "height": 1400}) for _ in PATHS]
     try:
