@@ -30,6 +30,7 @@ if "dn_source" not in S:  # first run of a session: state from the URL, defaults
     spec = NOISE_LEVEL.get(S.dn_noise)
     S.dn_level = url_state.number("level", spec[3], spec[1], spec[2]) if spec else 0.0
     S.dn_seed = int(url_state.number("seed", 0, 0, 2**31 - 1))
+    S.dn_kind = "camera" if S.dn_source == "Upload" else "gaussian"  # your own photo most likely came from a camera
 for _k in ("dn_sample", "dn_level", "dn_seed"):  # Streamlit drops a widget's value after a run that does not draw it
     S[_k] = S[_k]  # (the sample picker in Upload mode, the level with no noise): re-set, it is kept
 
@@ -37,6 +38,7 @@ for _k in ("dn_sample", "dn_level", "dn_seed"):  # Streamlit drops a widget's va
 def _source_changed() -> None:
     # Your own photo is usually noisy already: start it with no added noise; a sample starts with some.
     S.dn_noise = "none" if S.dn_source == "Upload" else "gaussian"
+    S.dn_kind = "camera" if S.dn_source == "Upload" else "gaussian"
     _noise_changed()
 
 
@@ -61,8 +63,8 @@ def _noisy(key: str, _pic: api.LoadedImage, kind: str, level: float, seed: int):
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _denoised(key: str, _pixels, sigma):
-    return api.denoise_picture(_pixels, sigma)
+def _denoised(key: str, _pixels, sigma, kind):
+    return api.denoise_picture(_pixels, sigma, kind=kind)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -93,6 +95,10 @@ with c3:
     blind = st.toggle("Estimate the noise level", value=True, key="dn_blind",
                       help="The network is blind: it estimates sigma itself. Turn off to set it by hand.")
     manual = None if blind else st.slider("Noise level for the network (sigma, 0-255)", 0, 75, 25, key="dn_sigma")
+    noise_kind = st.radio("Noise kind", list(api.NOISE_KINDS), format_func=api.NOISE_KINDS.get, key="dn_kind",
+                          disabled=not blind,
+                          help="Camera noise is smoothed by demosaicking and JPEG, so it hides from the usual "
+                               "estimate: pick 'camera photo' for pictures straight from a phone or camera.")
 
 st.query_params.from_dict({"src": "upload" if S.dn_source == "Upload" else "sample", "sample": S.dn_sample,
                            "noise": S.dn_noise, "level": f"{float(S.dn_level):g}", "seed": str(int(S.dn_seed))})
@@ -125,7 +131,8 @@ def _denoise_large(key: str, noisy, sigma) -> api.DenoiseResult:
     st.button("⏹ Stop", key="dn_stop", on_click=lambda: S.update(dn_stopped=key),
               help="Stop denoising this picture; change a setting or press 'Denoise it after all' to start again.")
     bar = st.progress(0.0, text=f"Denoising {pic.megapixels:.1f} megapixels tile by tile...")
-    res = api.denoise_picture(noisy, sigma, on_progress=lambda f: bar.progress(f, text=f"Denoising... {f:.0%}"))
+    res = api.denoise_picture(noisy, sigma, on_progress=lambda f: bar.progress(f, text=f"Denoising... {f:.0%}"),
+                              kind=S.dn_kind)
     bar.empty()
     S.dn_big = (key, res)
     return res
@@ -137,10 +144,10 @@ noisy_key = f"{key}|{kind}|{level:g}|{seed}"
 try:
     noisy = _noisy(noisy_key, pic, kind, level, seed)
     if pic.megapixels > BIG_MP:
-        res = _denoise_large(f"{noisy_key}|{manual}", noisy, manual)
+        res = _denoise_large(f"{noisy_key}|{manual}|{noise_kind}", noisy, manual)
     else:
         with st.spinner("Denoising..."):
-            res = _denoised(f"{noisy_key}|{manual}", noisy, manual)
+            res = _denoised(f"{noisy_key}|{manual}|{noise_kind}", noisy, manual, noise_kind)
 except ValueError as e:  # a missing checkpoint names the command that rebuilds it
     st.error(str(e))
     st.stop()

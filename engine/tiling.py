@@ -30,6 +30,24 @@ def estimate_sigma(img: np.ndarray) -> float:
     return float(np.nan_to_num(s))
 
 
+# Camera photos: demosaicking and JPEG remove the finest-scale noise, so the wavelet estimate above reads almost
+# nothing (1-5 on the 0-255 scale on pictures whose best sigma is 10-45). On 2x2 block means the noise is still
+# visible; the network's best sigma was 3.4-5.3x that estimate on three training photos (coffee, chelsea, rocket) at
+# three ISO-like levels of engine.data.camera_noise; 4.5 is their median. Held out: astronaut (docs/images.md).
+CAMERA_SIGMA_GAIN = 4.5
+
+
+def estimate_camera_sigma(img: np.ndarray) -> float:
+    """The noise level (0-1 scale) to give the network for a camera photo: the wavelet estimate on 2x2 block means,
+    times CAMERA_SIGMA_GAIN (fitted on training photos with simulated camera noise)."""
+    a = np.asarray(img, np.float32)
+    h, w = a.shape[0] // 2 * 2, a.shape[1] // 2 * 2
+    if min(h, w) < 16:
+        return 0.0
+    blocks = a[:h, :w].reshape(h // 2, 2, w // 2, 2, *a.shape[2:]).mean(axis=(1, 3))
+    return estimate_sigma(blocks) * CAMERA_SIGMA_GAIN
+
+
 def level_gain(model) -> float:
     g = float(getattr(model, "level_gain", float("nan")))
     return 1.0 if g != g else g
@@ -133,7 +151,8 @@ BAND = 256  # rows per band for whole-picture colour transforms: float64 tempora
 
 
 def denoise(model, img: np.ndarray, sigma: float | None = None, tile: int = TILE,
-            ensemble: bool = True, on_progress: Callable[[float], None] | None = None) -> tuple[np.ndarray, float]:
+            ensemble: bool = True, on_progress: Callable[[float], None] | None = None,
+            camera: bool = False) -> tuple[np.ndarray, float]:
     """Denoise a gray (H, W) or RGB (H, W, 3) float picture on 0-1. `sigma` is the noise std on the 0-1 scale;
     None estimates it (and the map gets the estimate times the model's fitted `level_gain`). Returns (denoised,
     sigma: the given or estimated noise std). Not clipped: the caller decides (metrics are measured on the
@@ -148,9 +167,13 @@ def denoise(model, img: np.ndarray, sigma: float | None = None, tile: int = TILE
     output, the colour transforms run in bands of rows. Each output value is computed by exactly the same float
     operations as a whole-picture pass (the tests and `bench image-denoiser` check the output is unchanged).
 
+    `camera`: the picture is a camera photo (demosaicked, JPEG): estimate sigma with `estimate_camera_sigma`.
+
     `on_progress(fraction)` is called after every tile with the share of tiles done (0-1]: a page's progress bar,
     and its way to cancel (an exception raised there stops the work, nothing half-written is returned)."""
     a = np.asarray(img, np.float32)
+    if camera and sigma is None:  # a camera photo: the calibrated coarse-scale estimate is the map's level
+        sigma = estimate_camera_sigma(a)
     tick = None
     if on_progress is not None:
         total = (1 if a.ndim == 2 else 3) * (2 if ensemble else 1) * _tiles(a.shape, model, tile)

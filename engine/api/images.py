@@ -31,7 +31,7 @@ from engine.tiling import denoise, estimate_sigma
 __all__ = ["MAX_MEGAPIXELS", "DENOISER", "LoadedImage", "DenoiseResult", "load_image", "estimate_noise",
            "add_image_noise", "remove_impulses", "denoise_image", "denoise_picture", "image_baselines",
            "run_image_baseline", "image_quality", "to_png", "sample_image_names", "sample_image", "IMAGE_NOISES",
-           "preview", "zoom_crop", "denoise_thumbnail", "MIN_BLIND_SIDE"]
+           "preview", "zoom_crop", "denoise_thumbnail", "MIN_BLIND_SIDE", "NOISE_KINDS"]
 
 DENOISER = "image-denoiser-gray"  # one blind model for gray and colour (see engine/experiments/images.py)
 # A 24-megapixel camera photo (6000x4000) fits. Measured here (README, "Memory"): 24 MP denoise in 1140 MiB peak
@@ -303,12 +303,19 @@ class DenoiseResult:
     impulses: int = 0  # salt-and-pepper impulses replaced before the network
 
 
+NOISE_KINDS = {"gaussian": "Even grain (added noise, scans, renders)",
+               "camera": "Camera photo (phone or camera JPEG)"}
+
+
 def denoise_picture(img: Any, sigma: float | None = None, impulses: str | bool = "auto",
-                    on_progress: Callable[[float], None] | None = None) -> DenoiseResult:
+                    on_progress: Callable[[float], None] | None = None, kind: str = "gaussian") -> DenoiseResult:
     """Denoise any picture with the shipped network: `sigma` on the 0-255 scale, None to estimate it (which needs
     at least MIN_BLIND_SIDE pixels a side); `impulses` "auto" runs the salt-and-pepper step when impulses are
     detected (True: always look, False: never). `on_progress(fraction done)` is called after every tile; an
-    exception raised in it cancels the work."""
+    exception raised in it cancels the work. `kind` "camera" estimates the level the way camera noise needs
+    (demosaicked and JPEG-compressed noise hides from the usual estimate); it only matters when sigma is None."""
+    if kind not in NOISE_KINDS:
+        raise ValueError(f"Unknown noise kind {kind!r}: use one of {', '.join(NOISE_KINDS)}.")
 
     if sigma is not None and not (np.isfinite(sigma) and 0 <= sigma <= 255):
         raise ValueError(f"The noise level must be between 0 and 255 (or left to the estimate), not {sigma}.")
@@ -320,7 +327,8 @@ def denoise_picture(img: Any, sigma: float | None = None, impulses: str | bool =
     model = load(DENOISER)
     t0 = time.perf_counter()
     x, n = (pic.pixels, 0) if impulses is False else remove_impulses(pic.pixels, 0.0 if impulses is True else 0.002)
-    out, used = denoise(model, x, None if sigma is None else sigma / 255, on_progress=on_progress)
+    out, used = denoise(model, x, None if sigma is None else sigma / 255, on_progress=on_progress,
+                        camera=kind == "camera")
     np.clip(out, 0, 1, out=out)  # in place: a 24 MP colour result is 288 MB
     return DenoiseResult(out.astype(np.float32, copy=False), used * 255, sigma is None,
                          time.perf_counter() - t0, n)

@@ -180,7 +180,8 @@ def bench(model, quick: bool = False) -> dict:
 def camera_noise_rows(model, quick: bool = False) -> dict:
     """PSNR on camera noise (engine.data.camera_noise: Poisson-Gaussian in linear light, Bayer mosaic, demosaicking,
     sRGB tone curve, JPEG quality 85) at three ISO-like levels, on the held-out astronaut, against the noise-free
-    demosaicked picture: the network blind, and NL-means / BM3D each given its best sigma from a grid (an oracle
+    demosaicked picture: the network blind, the network with the camera estimate of sigma (fitted on training
+    photos, not on the astronaut), and NL-means / BM3D each given its best sigma from a grid (an oracle
     choice a user does not have)."""
     from engine.data import camera_noise as cn
 
@@ -192,7 +193,9 @@ def camera_noise_rows(model, quick: bool = False) -> dict:
     for level in list(cn.ISO_LEVELS)[: 1 if quick else 3]:
         noisy = cn.camera_noise(images.eval_image("astronaut"), level, seed=NOISE_SEED, jpeg_quality=85)
         row = {"level": level, "noisy dB": round(psnr(clean, noisy), 2),
-               "network (blind) dB": round(psnr(clean, tiling.denoise(model, noisy)[0]), 2)}
+               "network (blind) dB": round(psnr(clean, tiling.denoise(model, noisy)[0]), 2),
+               "network (camera estimate) dB": round(psnr(clean, tiling.denoise(model, noisy, camera=True)[0]), 2),
+               "camera estimate sigma": round(tiling.estimate_camera_sigma(noisy) * 255, 1)}
         for name, fn in others.items():
             best = max((psnr(clean, fn(noisy, s / 255)), s) for s in grid)
             row[f"{name} (best sigma) dB"], row[f"{name} best sigma"] = round(best[0], 2), best[1]

@@ -52,6 +52,7 @@ def test_upload_is_denoised_without_added_noise():
     at = open_page()
     at.radio(key="dn_source").set_value("Upload").run()
     assert at.session_state["dn_noise"] == "none"  # your own photo: nothing added by default
+    assert at.session_state["dn_kind"] == "camera"  # ... and most likely a camera's
     rng = np.random.default_rng(0)
     photo = np.clip(api.sample_image("astronaut").pixels[:96, :128] + rng.normal(0, 0.1, (96, 128, 3)), 0, 1)
     at.file_uploader(key="dn_upload").set_value(("holiday.png", png((photo * 255).astype(np.uint8)), "image/png"))
