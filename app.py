@@ -9,6 +9,10 @@ import streamlit as st
 
 from engine import api
 
+# Import plotly, pandas, scipy, ... once, serialised, before any page does: 8 tabs opened at once on a cold server
+# otherwise race through plotly's lazy pandas import (see engine/api/warmup.py).
+api.warm_up(("streamlit_drawable_canvas",))
+
 st.set_page_config(page_title="Latent Explorer", page_icon="🧭", layout="wide")
 
 PAGES = {

@@ -18,6 +18,7 @@ S = st.session_state
 SAMPLES = api.sample_image_names()
 NOISE_LEVEL = {"gaussian": ("sigma (0-255)", 0.0, 100.0, 25.0, 1.0),  # label, min, max, default, step
                "salt_pepper": ("share of values", 0.0, 0.5, 0.1, 0.01)}
+BIG_MP = 1.5  # above this a picture takes several seconds here: show progress and offer to stop
 
 
 if "dn_source" not in S:  # first run of a session: state from the URL, defaults on anything malformed
@@ -29,6 +30,8 @@ if "dn_source" not in S:  # first run of a session: state from the URL, defaults
     spec = NOISE_LEVEL.get(S.dn_noise)
     S.dn_level = url_state.number("level", spec[3], spec[1], spec[2]) if spec else 0.0
     S.dn_seed = int(url_state.number("seed", 0, 0, 2**31 - 1))
+for _k in ("dn_sample", "dn_level", "dn_seed"):  # Streamlit drops a widget's value after a run that does not draw it
+    S[_k] = S[_k]  # (the sample picker in Upload mode, the level with no noise): re-set, it is kept
 
 
 def _source_changed() -> None:
@@ -108,17 +111,36 @@ except ValueError as e:
     st.stop()
 for note in pic.notes:
     st.info(note)
-if pic.megapixels > 4:
-    st.warning(f"{pic.megapixels:.1f} megapixels: denoising takes about {pic.megapixels * 1.5:.0f} s on this CPU "
-               "(it works tile by tile, so memory stays small).")
+
+
+def _denoise_large(key: str, noisy, sigma) -> api.DenoiseResult:
+    """A big picture: a progress bar and a Stop button (a click reruns the page, which ends the work at the next
+    tile); the result is kept for this session only, one picture at a time (a 24 MP result is ~300 MB)."""
+    if S.get("dn_big", (None,))[0] == key:
+        return S.dn_big[1]
+    if S.get("dn_stopped") == key:
+        st.info("Stopped. Nothing was changed.")
+        st.button("Denoise it after all", on_click=lambda: S.pop("dn_stopped", None), key="dn_resume")
+        st.stop()
+    st.button("⏹ Stop", key="dn_stop", on_click=lambda: S.update(dn_stopped=key),
+              help="Stop denoising this picture; change a setting or press 'Denoise it after all' to start again.")
+    bar = st.progress(0.0, text=f"Denoising {pic.megapixels:.1f} megapixels tile by tile...")
+    res = api.denoise_picture(noisy, sigma, on_progress=lambda f: bar.progress(f, text=f"Denoising... {f:.0%}"))
+    bar.empty()
+    S.dn_big = (key, res)
+    return res
+
 
 kind, level, seed = S.dn_noise, float(S.dn_level), int(S.dn_seed)
 clean = pic.pixels if kind != "none" or upload is None else None  # a sample is its own clean reference
 noisy_key = f"{key}|{kind}|{level:g}|{seed}"
 try:
     noisy = _noisy(noisy_key, pic, kind, level, seed)
-    with st.spinner("Denoising..."):
-        res = _denoised(f"{noisy_key}|{manual}", noisy, manual)
+    if pic.megapixels > BIG_MP:
+        res = _denoise_large(f"{noisy_key}|{manual}", noisy, manual)
+    else:
+        with st.spinner("Denoising..."):
+            res = _denoised(f"{noisy_key}|{manual}", noisy, manual)
 except ValueError as e:  # a missing checkpoint names the command that rebuilds it
     st.error(str(e))
     st.stop()

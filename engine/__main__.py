@@ -43,7 +43,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
         # With --all, a dataset path goes only to the experiments that read one.
         data = args.data if not args.all or get_experiment(name).use_data else None
         _, card = api.train(name, epochs=args.epochs, seed=args.seed, callbacks=[TqdmCallback()], command=command,
-                            data=data, init=args.init, lr=args.lr)
+                            data=data, init=args.init, lr=args.lr, resume=args.resume)
+        if not card:  # torchrun: a rank other than 0 trained its share; rank 0 reports and writes
+            continue
         print(f"{name}: {card['wall_time_s']} s, {card['steps']} steps, wrote {checkpoints.paths(name)[0]}")
         for k, v in card["metrics"].items():
             print(f"  {k:28s} {v:g}")
@@ -108,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--init", action="store_true",
                    help="continue from the shipped checkpoint's weights instead of starting from scratch")
     t.add_argument("--lr", type=float, help="peak learning rate (default: the experiment's)")
+    t.add_argument("--resume", action="store_true",
+                   help="continue a killed run from checkpoints/.state/NAME.safetensors (same arguments)")
     t.set_defaults(fn=_cmd_train)
     e = sub.add_parser("eval", help="measure the shipped checkpoint afresh on held-out data")
     e.add_argument("name")

@@ -5,10 +5,13 @@ The facade (`engine.api`) re-exports these; the CLI and the pages call them thro
 
 from __future__ import annotations
 
+import json
+import os
 import platform
 import sys
 import time
 from dataclasses import dataclass, replace
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Iterable
 
@@ -18,7 +21,7 @@ import torch
 from engine import checkpoints, inference
 from engine.experiments import get_experiment
 from engine.registry import EVAL_SEED, build_model
-from engine.training import FunctionCallback, Trainer, seed_everything
+from engine.training import FunctionCallback, Resumable, Trainer, distributed_from_env, seed_everything
 
 
 def evaluate(name: str, seed: int = EVAL_SEED, model=None) -> dict[str, float]:
@@ -43,11 +46,15 @@ def _versions() -> dict[str, str]:
 
 def train(name: str, epochs: int | None = None, seed: int | None = None, callbacks: Iterable = (),
           save: bool = True, command: str | None = None, data: str | None = None, init: bool = False,
-          lr: float | None = None) -> tuple[Any, dict[str, Any]]:
+          lr: float | None = None, resume: bool = False) -> tuple[Any, dict[str, Any]]:
     """Train experiment `name`, evaluate it and (if `save`) write its checkpoint and card atomically.
     `data` is a dataset path for labs that read one (`--data PATH`). `init`: start from the shipped checkpoint's
     weights instead of from scratch (a longer run in several sittings); the card then records the run it continued
-    and the training time summed over both. `lr` overrides the peak learning rate. Returns (model, card)."""
+    and the training time summed over both. `lr` overrides the peak learning rate. Returns (model, card).
+
+    With `save`, the full training state is written every few minutes ($AEX_STATE_EVERY_S, default 180 s) to
+    `state_path(name)`, beside - never over - the shipped checkpoint; `resume` continues a killed run from it
+    (same arguments), and a finished run deletes it."""
     exp = get_experiment(name)
     if epochs is not None and epochs < 1:
         raise ValueError(f"--epochs must be at least 1 (got {epochs}).")
@@ -61,7 +68,12 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
     if unknown:  # e.g. a GAN trains for a number of generator steps, not epochs
         raise ValueError(f"{name} has no {', '.join(unknown)} setting; its training config is {cfg}.")
     cfg = replace(cfg, **overrides)
-    seed_everything(cfg.seed)
+    dist = distributed_from_env()  # torchrun: join the process group; a plain run is a world of one
+    if cfg.batch_size % dist.world_size:
+        raise ValueError(f"The batch size {cfg.batch_size} does not split evenly over {dist.world_size} processes.")
+    if dist.rank != 0:
+        callbacks, save = [], False  # rank 0 reports progress, evaluates and writes
+    seed_everything(cfg.seed)  # the same initial weights on every rank (DDP also broadcasts rank 0's)
     model = build_model(exp.family, exp.model_config)
     previous = None
     if init:
@@ -77,17 +89,29 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
         previous = {k: prev_card.get(k) for k in ("command", "sha256", "steps", "wall_time_s", "train_config",
                                                   "model_config", "metrics", "continued_from", "total_steps",
                                                   "total_wall_time_s")}
+    resumable = None
+    if save or resume:  # every rank restores on --resume; only rank 0 writes (in Trainer.fit)
+        fingerprint = {"experiment": name, "train_config": dict(cfg.__dict__), "model_config": exp.model_config_dict(),
+                       "data": data, "init": init}
+        resumable = Resumable(state_path(name), float(os.environ.get("AEX_STATE_EVERY_S", 180)), resume,
+                              json.loads(json.dumps(fingerprint)))  # as JSON sees it (tuples become lists)
     t0 = time.time()
     fitted_extras: dict = {}
     if exp.fit is not None:  # a loop of its own (GANs): steps, loss history and extras come back as a dict
-        out = exp.fit(model, cfg, list(callbacks))
+        out = exp.fit(model, cfg, list(callbacks), resumable, dist)
         state = SimpleNamespace(step=out["step"], history=list(out["history"]) or [float("nan")])
         fitted_extras = out.get("extras", {})
     else:
-        state = Trainer(model, cfg, callbacks).fit(exp.batches)
+        state = Trainer(model, cfg, callbacks, dist).fit(exp.batches, resumable)
     wall = time.time() - t0
     if exp.fit is not None and "seconds" in out:  # training time over every sitting of a resumed run
         wall = float(out["seconds"])
+    if dist.world_size > 1:
+        import torch.distributed as tdist
+
+        if dist.rank != 0:
+            tdist.destroy_process_group()
+            return model, {}  # only rank 0 evaluates and writes
     for p in model.parameters():
         p.requires_grad_(False)
     metrics = exp.evaluate(model, EVAL_SEED)
@@ -101,10 +125,14 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
         "machine": {"platform": platform.platform(), "cpus": torch.get_num_threads(),
                     "processor": platform.processor() or platform.machine()},
         "versions": _versions(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "distributed": {"world_size": dist.world_size, "backend": dist.backend or None,
+                        "per_process_batch": cfg.batch_size // dist.world_size, "effective_batch": cfg.batch_size},
         "eval_seed": EVAL_SEED, "metrics": metrics,
         "bars": {str(b): bool(b.holds(metrics)) for b in exp.bars},
         "loss_history": [round(float(v), 5) for v in history],
     }
+    if resume:
+        card_["resumed"] = True  # continued a killed run from its saved state (same result as one sitting on CPU)
     if exp.data_manifest is not None:
         card_["training_data"] = exp.data_manifest()
     if previous:
@@ -116,7 +144,18 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
         extras = {**fitted_extras, **(exp.extras(model) if exp.extras else {})}
         card_ = checkpoints.save(name, model, card_, extras or None, storage_dtype=exp.storage_dtype)
         checkpoints.clear_cache()  # the next load reads the new checkpoint (and forgets grids decoded from the old)
+        if resumable is not None:
+            resumable.path.unlink(missing_ok=True)  # the run is complete: nothing left to resume
+    if dist.world_size > 1:
+        import torch.distributed as tdist
+
+        tdist.destroy_process_group()
     return model, card_
+
+
+def state_path(name: str) -> Path:
+    """The resumable training state of `name`: `<checkpoints>/.state/<name>.safetensors` (safetensors + JSON)."""
+    return checkpoints.checkpoint_dir() / ".state" / f"{name}.safetensors"
 
 
 @dataclass

@@ -114,7 +114,7 @@ def _scale(shape: tuple[int, ...], screen: int) -> int:
 
 @_facade_errors
 def denoise_photo(image: str, sigma: float | None = None) -> tuple[Image.Image, float, float]:
-    """Remove noise from a photo with the shipped denoising network (any size up to 40 megapixels, gray or colour;
+    """Remove noise from a photo with the shipped denoising network (any size up to 25 megapixels, gray or colour;
     transparency and 16-bit gray are kept).
 
     Args:
@@ -477,6 +477,76 @@ def _explorer_tab(demo: gr.Blocks) -> None:
     gr.api(training_labels, api_name="training_labels", **light)
 
 
+# --- galaxies and GANs ------------------------------------------------------------------------------------------
+
+GalaxyModel = Literal["galaxy-vae", "galaxy-vae-seed"]
+GanModel = Literal["gan-vanilla", "gan-acgan", "gan-wgan-gp", "gan-wgan-div", "galaxy-vae"]
+GalaxyClass = Literal["any", "barred spiral", "elliptical", "spiral"]
+
+
+def _galaxy_choices() -> list[tuple[str, str]]:
+    ids = api.galaxy_ids("renders", n=24) + api.galaxy_ids("hubble", n=24)
+    return [(api.galaxy_label(g), g) for g in ids]
+
+
+@_facade_errors
+def galaxy_walk(start: str = "r0", end: str = "r7", steps: int = 8, mode: Literal["lerp", "slerp"] = "slerp",
+                model: GalaxyModel = "galaxy-vae") -> tuple[Image.Image, str]:
+    """Walk through a galaxy VAE's 50-number latent space from one galaxy to another, decoding the points on the way,
+    and say what a galaxy classifier sees in each frame.
+
+    Args:
+        start: the first galaxy: "r0"-"r999" are rendered galaxies the model never trained on, "h0"-"h59" real
+            galaxies cut out of the Hubble Deep Field.
+        end: the last galaxy (same ids).
+        steps: pictures along the path, 3-24.
+        mode: "lerp" (a straight line between the two codes) or "slerp" (a great circle: the codes keep the length
+            the prior expects, so the middle frames stay sharp).
+        model: "galaxy-vae" (convolutional) or "galaxy-vae-seed" (the seed's MLP, 50-D latent).
+
+    Returns:
+        The frames as one PNG strip, and the classifier's most likely class with its probability for each frame.
+    """
+    w = api.galaxy_walk(model, api.galaxy_image(start), api.galaxy_image(end), int(steps), mode)
+    verdict = " → ".join(f"{api.GALAXY_CLASSES[int(p.argmax())]} {p.max():.2f}" for p in w.probs)
+    return w.strip, verdict
+
+
+@_facade_errors
+def gan_samples(model: GanModel = "gan-wgan-div", seed: int = 0, n: int = 16,
+                galaxy_class: GalaxyClass = "any") -> Image.Image:
+    """Draw galaxies from one of four GANs trained on the same rendered galaxies (or from the galaxy VAE), to compare
+    how much variety each keeps. The four GANs share the latent size: one seed gives each the same latent codes.
+
+    Args:
+        model: "gan-vanilla" (classic GAN), "gan-acgan" (class-conditional), "gan-wgan-gp" (Wasserstein, gradient
+            penalty), "gan-wgan-div" (Wasserstein divergence) or "galaxy-vae" (the VAE's prior samples).
+        seed: the random seed (same seed, same latents).
+        n: how many galaxies, 1-64.
+        galaxy_class: for gan-acgan, the class to draw ("any" mixes them); the other models ignore it.
+
+    Returns:
+        The galaxies as one PNG grid, 4 wide.
+    """
+    cls = None if galaxy_class == "any" else api.GALAXY_CLASSES.index(galaxy_class)
+    return api.gan_samples(model, int(seed), int(n), cls if model == "gan-acgan" else None, scale=3)
+
+
+def _galaxy_inputs() -> list[Any]:
+    choices = _galaxy_choices()
+    return [gr.Dropdown(choices, value="r0", label="From", allow_custom_value=True),
+            gr.Dropdown(choices, value="h3", label="To", allow_custom_value=True),
+            gr.Slider(3, 24, value=8, step=1, label="Steps"), gr.Radio(["lerp", "slerp"], value="slerp", label="Path"),
+            gr.Radio(["galaxy-vae", "galaxy-vae-seed"], value="galaxy-vae", label="Model")]
+
+
+def _gan_inputs() -> list[Any]:
+    return [gr.Radio(["gan-vanilla", "gan-acgan", "gan-wgan-gp", "gan-wgan-div", "galaxy-vae"], value="gan-wgan-div",
+                     label="Model"),
+            gr.Number(0, label="Seed", precision=0, minimum=0), gr.Slider(1, 64, value=16, step=1, label="Galaxies"),
+            gr.Radio(["any", *api.GALAXY_CLASSES], value="any", label="Class (ACGAN only)")]
+
+
 # --- the app ---------------------------------------------------------------------------------------------------
 
 @dataclass
@@ -519,6 +589,15 @@ TABS: list[Tab] = [
     Tab("Radio pulses", _radio_tab),
     Tab("Letters", _letters_tab),
     Tab("Latent explorer", _explorer_tab),
+    Tab("Galaxy walk", simple_tab(galaxy_walk, _galaxy_inputs, lambda: [
+        gr.Image(label="Frames", format="png", type="pil", height=200),
+        gr.Textbox(label="What the classifier sees in each frame", interactive=False)], "galaxy_walk", "Walk",
+        "Walk through a VAE's galaxy space from one galaxy to another (**r** = rendered, never trained on; **h** = "
+        "a real galaxy from the Hubble Deep Field).")),
+    Tab("GAN samples", simple_tab(gan_samples, _gan_inputs, lambda: [
+        gr.Image(label="Samples", format="png", type="pil", height=560)], "gan_samples", "Draw",
+        "Four GANs trained on the same galaxies with the same budget: does one keep drawing the same few "
+        "(mode collapse)? The Streamlit app's GAN page has the numbers.")),
 ]
 
 

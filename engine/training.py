@@ -6,10 +6,16 @@ batches. Everything random comes from the config's seed, so a run on CPU is repr
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import random
+import tempfile
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -34,6 +40,41 @@ class TrainState:
     loss: float = float("nan")
     parts: dict[str, float] = field(default_factory=dict)
     history: list[float] = field(default_factory=list)  # loss of every step
+
+
+@dataclass
+class Resumable:
+    """Where and how often `Trainer.fit` saves its full state so that a killed run can continue (`--resume`).
+
+    The state (model, optimizer, scheduler, every RNG, step, epoch, loss history) is one safetensors file whose
+    metadata holds the JSON part - no pickle - written atomically at the end of an epoch once `every_s` seconds have
+    passed since the last one. `fingerprint` (experiment, configs, data) must match for a resume to be accepted."""
+
+    path: Path
+    every_s: float = 180.0
+    resume: bool = False
+    fingerprint: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Distributed:
+    """This process's place in a data-parallel run (rank 0 of 1 when not launched by torchrun)."""
+
+    rank: int = 0
+    world_size: int = 1
+    backend: str = ""
+
+
+def distributed_from_env() -> Distributed:
+    """Join the process group torchrun describes in the environment (WORLD_SIZE, RANK, MASTER_ADDR, ...): gloo on
+    CPU, nccl when CUDA is there. A plain `python -m engine train` (no WORLD_SIZE) is a world of one."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return Distributed()
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return Distributed(dist.get_rank(), dist.get_world_size(), str(dist.get_backend()))
 
 
 class Callback:
@@ -91,8 +132,21 @@ def seed_everything(seed: int) -> None:
 
 
 class Trainer:
-    def __init__(self, model: torch.nn.Module, cfg: TrainConfig, callbacks: Iterable[Callback] = ()):
+    """Trains `model` on `cfg`. With `dist` (a torchrun world of N > 1), the model is wrapped in
+    DistributedDataParallel: every rank draws the same batches from the same seed and trains on its own 1/N slice
+    of each (a disjoint share of every epoch, like DistributedSampler), gradients are averaged, so the effective
+    batch and the schedule are the config's and the result matches one process up to float rounding and the
+    model's own noise (seeded per rank). Callbacks and state files are rank 0's business (the caller decides)."""
+
+    def __init__(self, model: torch.nn.Module, cfg: TrainConfig, callbacks: Iterable[Callback] = (),
+                 dist: Distributed | None = None):
         self.model, self.cfg, self.callbacks = model, cfg, list(callbacks)
+        self.dist = dist or Distributed()
+        self.forward = model
+        if self.dist.world_size > 1:
+            from torch.nn.parallel import DistributedDataParallel
+
+            self.forward = DistributedDataParallel(model)
         self.opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         total = cfg.epochs * cfg.steps_per_epoch
 
@@ -109,31 +163,146 @@ class Trainer:
         for cb in self.callbacks:
             getattr(cb, hook)(self.state)
 
-    def fit(self, batches: Callable[[TrainConfig, np.random.Generator], Iterable]) -> TrainState:
-        """Train for cfg.epochs; `batches(cfg, rng)` yields one epoch of (input, target) tensor pairs."""
-        rng = np.random.default_rng(self.cfg.seed)
-        torch.manual_seed(self.cfg.seed)  # for the model's own randomness (VAE sampling, latent noise)
+    def fit(self, batches: Callable[[TrainConfig, np.random.Generator], Iterable],
+            resumable: Resumable | None = None) -> TrainState:
+        """Train for cfg.epochs; `batches(cfg, rng)` yields one epoch of (input, target) tensor pairs. With
+        `resumable`, save the training state every few minutes (at epoch ends) and, if `resumable.resume`, start
+        from the saved state: on CPU the result is then bit for bit the uninterrupted run's."""
+        rng = np.random.default_rng(self.cfg.seed)  # the same on every rank: each takes its slice of each batch
+        torch.manual_seed(self.cfg.seed + self.dist.rank)  # the model's own noise (VAE sampling, latent noise)
+        rank, world = self.dist.rank, self.dist.world_size
+        start = 0
+        if resumable is not None and resumable.resume:
+            start = self._restore(resumable, rng)
+        last_save = time.monotonic()
         self.model.train()
         self._call("on_train_start")
-        for epoch in range(self.cfg.epochs):
+        for epoch in range(start, self.cfg.epochs):
             self.state.epoch = epoch
             for x, target in batches(self.cfg, rng):
-                out = self.model(x, target)
+                if world > 1:
+                    x, target = x.tensor_split(world)[rank], target.tensor_split(world)[rank]
+                out = self.forward(x, target)
                 self.opt.zero_grad(set_to_none=True)
-                out.loss.backward()
+                out.loss.backward()  # under DDP the gradients are all-reduced (averaged) here
                 self.opt.step()
                 self.sched.step()
                 self.state.step += 1
-                self.state.loss = float(out.loss.detach())
+                loss = out.loss.detach()
+                if world > 1:  # log the loss of the whole effective batch, as one process would
+                    import torch.distributed as tdist
+
+                    loss = loss.clone()
+                    tdist.all_reduce(loss)
+                    loss /= world
+                self.state.loss = float(loss)
                 self.state.parts = out.parts or {}
                 self.state.history.append(self.state.loss)
                 if not math.isfinite(self.state.loss):
                     raise FloatingPointError(f"Loss became {self.state.loss} at step {self.state.step}; lower the lr.")
                 self._call("on_step_end")
             self._call("on_epoch_end")
+            if (resumable is not None and rank == 0 and epoch + 1 < self.cfg.epochs
+                    and time.monotonic() - last_save >= resumable.every_s):
+                self._save_state(resumable, rng, epoch + 1)
+                last_save = time.monotonic()
         self.model.eval()
         self._call("on_train_end")
         return self.state
+
+    # --- resumable runs: the whole training state as safetensors + JSON ------------------------------------------
+
+    def _save_state(self, r: Resumable, rng: np.random.Generator, next_epoch: int) -> None:
+        tensors = {f"model.{k}": v.detach().contiguous().clone() for k, v in self.model.state_dict().items()}
+        opt_tensors, groups = optimizer_tensors("optim", self.opt)
+        tensors.update(opt_tensors)
+        tensors["rng.torch"] = torch.get_rng_state()
+        np_state = np.random.get_state()
+        meta = {
+            "format": 1, "fingerprint": r.fingerprint, "next_epoch": next_epoch,
+            "state": {"step": self.state.step, "total_steps": self.state.total_steps, "loss": self.state.loss,
+                      "history": self.state.history},
+            "param_groups": groups, "sched": self.sched.state_dict(),
+            "rng_numpy": rng.bit_generator.state,
+            "rng_numpy_global": [np_state[0], np_state[1].tolist(), *np_state[2:]],
+            "rng_python": random.getstate(),
+        }
+        write_state(r.path, tensors, meta)
+
+    def _restore(self, r: Resumable, rng: np.random.Generator) -> int:
+        tensors, meta = read_state(r.path, r.fingerprint)
+        self.model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")}, strict=True)
+        load_optimizer(self.opt, "optim", tensors, meta["param_groups"])
+        self.sched.load_state_dict(meta["sched"])
+        rng.bit_generator.state = meta["rng_numpy"]
+        g = meta["rng_numpy_global"]
+        np.random.set_state((g[0], np.array(g[1], dtype=np.uint32), *g[2:]))
+        p = meta["rng_python"]
+        random.setstate((p[0], tuple(p[1]), p[2]))
+        torch.set_rng_state(tensors["rng.torch"])
+        st = meta["state"]
+        self.state.step, self.state.loss, self.state.history = st["step"], st["loss"], list(st["history"])
+        self.state.epoch = meta["next_epoch"]
+        return int(meta["next_epoch"])
+
+
+# --- training state files (both trainers): safetensors for the tensors, JSON in its metadata, no pickle ----------
+
+def optimizer_tensors(prefix: str, opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], list]:
+    """An optimizer's per-parameter state as named tensors (`prefix.<index>.<key>`) and its param groups (JSON)."""
+    sd = opt.state_dict()
+    tensors = {f"{prefix}.{idx}.{key}": (v if torch.is_tensor(v) else torch.tensor(v)).detach().contiguous().clone()
+               for idx, st in sd["state"].items() for key, v in st.items()}
+    return tensors, sd["param_groups"]
+
+
+def load_optimizer(opt: torch.optim.Optimizer, prefix: str, tensors: dict[str, torch.Tensor], groups: list) -> None:
+    """The inverse of `optimizer_tensors`."""
+    state: dict[int, dict[str, torch.Tensor]] = {}
+    for k, v in tensors.items():
+        if k.startswith(prefix + "."):
+            _, idx, key = k.split(".", 2)
+            state.setdefault(int(idx), {})[key] = v
+    opt.load_state_dict({"state": state, "param_groups": groups})
+
+
+def write_state(path: Path, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
+    """Write a training state atomically: temp file + fsync + rename, so a kill leaves the previous state (or
+    none), never half a file."""
+    from safetensors.torch import save_file
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        save_file(tensors, tmp, metadata={"resume": json.dumps(meta)})
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def read_state(path: Path, fingerprint: dict[str, Any] | None) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+    """(tensors, meta) of a state file written by `write_state`; ValueError with what to do if it is missing,
+    damaged, or (when `fingerprint` is given) written by another run."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"No saved training state to resume ({path} does not exist): run without --resume.")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = json.loads(f.metadata()["resume"])
+            tensors = {k: f.get_tensor(k) for k in f.keys()}
+    except Exception as e:  # noqa: BLE001  a damaged state file: say so, never a traceback
+        raise ValueError(f"The saved training state {path} is damaged ({e}); delete it and train again.") from None
+    if fingerprint is not None and meta.get("fingerprint") != fingerprint:
+        raise ValueError(f"The saved training state {path} belongs to another run (different experiment, "
+                         "configs, epochs or data); run without --resume to start afresh.")
+    return tensors, meta
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -176,8 +345,10 @@ class AdversarialTrainer:
 
     def __init__(self, gan: torch.nn.Module, loss, cfg: GANTrainConfig,
                  real_batch: Callable[[int, torch.Generator], tuple[torch.Tensor, torch.Tensor | None]],
-                 callbacks: Iterable[Callback] = (), snapshot: Callable[[torch.Tensor], np.ndarray] | None = None):
+                 callbacks: Iterable[Callback] = (), snapshot: Callable[[torch.Tensor], np.ndarray] | None = None,
+                 dist: Distributed | None = None):
         self.gan, self.loss, self.cfg, self.real_batch = gan, loss, cfg, real_batch
+        self.dist = dist or Distributed()
         self.callbacks = list(callbacks)
         self.snapshot = snapshot  # fixed-z outputs -> array stored in state.snapshots (e.g. uint8 images)
         self.gen = torch.Generator().manual_seed(cfg.seed)
@@ -208,19 +379,25 @@ class AdversarialTrainer:
             p.requires_grad_(True)
         for _ in range(cfg.n_critic):
             real, y = self.real_batch(cfg.batch_size, self.gen)
+            z = gan.sample_z(cfg.batch_size, self.gen)
+            real, y, z = self._mine(real, y, z)
             with torch.no_grad():
-                fake = gan.generate(gan.sample_z(cfg.batch_size, self.gen), y)
+                fake = gan.generate(z, y)
             d_loss, parts = self.loss.critic_loss(gan.critic, real, fake, self.gen, labels=(y, y))
             self.opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
+            self._average_grads(d_params)
             self.opt_d.step()
         for p in d_params:  # the generator step needs gradients through the critic, not of its weights
             p.requires_grad_(False)
         _, y = self.real_batch(cfg.batch_size, self.gen)
-        fake = gan.generate(gan.sample_z(cfg.batch_size, self.gen), y)
+        z = gan.sample_z(cfg.batch_size, self.gen)
+        _, y, z = self._mine(None, y, z)
+        fake = gan.generate(z, y)
         g_loss, g_parts = self.loss.generator_loss(gan.critic, fake, labels=y)
         self.opt_g.zero_grad(set_to_none=True)
         g_loss.backward()
+        self._average_grads(list(gan.generator.parameters()))
         self.opt_g.step()
         for p in d_params:
             p.requires_grad_(True)
@@ -230,6 +407,29 @@ class AdversarialTrainer:
                                      "lower the learning rate.")
         self._record(parts)
         return parts
+
+    # Under torchrun every rank draws the same whole batch from the same generator and keeps its slice (a disjoint
+    # share, as Trainer does), then gradients are averaged with torch.distributed's all_reduce before each optimiser
+    # step: what DistributedDataParallel does, done by hand because the gradient penalty's double backward through
+    # the critic (autograd.grad with create_graph) is not supported inside DDP's reducer. Each rank draws its slice's
+    # penalty weights from the shared generator (the same numbers on every rank, which keeps the generators in step),
+    # so a 2-process run is a valid run of the same budget but not bit-identical to one process.
+
+    def _mine(self, *tensors: torch.Tensor | None) -> tuple:
+        rank, world = self.dist.rank, self.dist.world_size
+        return tuple(t if t is None or world == 1 else t.tensor_split(world)[rank] for t in tensors)
+
+    def _average_grads(self, params: list[torch.nn.Parameter]) -> None:
+        if self.dist.world_size == 1:
+            return
+        import torch.distributed as tdist
+
+        grads = [p.grad for p in params if p.grad is not None]
+        flat = torch.cat([g.reshape(-1) for g in grads])
+        tdist.all_reduce(flat)  # one message per step instead of one per tensor
+        flat /= self.dist.world_size
+        for g, part in zip(grads, flat.split([g.numel() for g in grads])):
+            g.copy_(part.view_as(g))
 
     def _record(self, parts: dict[str, float]) -> None:
         s = self.state
@@ -271,62 +471,35 @@ class AdversarialTrainer:
             cb.on_train_end(self.state)
         return self.state
 
-    def state_dict(self) -> dict:
-        """Everything a resumed run needs: weights, both optimisers, the RNG, the step, history and snapshots."""
-        import copy
-
-        return {"gan": copy.deepcopy(self.gan.state_dict()), "opt_g": copy.deepcopy(self.opt_g.state_dict()),
-                "opt_d": copy.deepcopy(self.opt_d.state_dict()), "rng": self.gen.get_state(),
-                "state": copy.deepcopy(self.state)}
-
-    def load_state_dict(self, sd: dict) -> None:
-        import copy
-
-        self.gan.load_state_dict(sd["gan"], strict=True)
-        self.opt_g.load_state_dict(sd["opt_g"])
-        self.opt_d.load_state_dict(sd["opt_d"])
-        self.gen.set_state(sd["rng"])
-        st = sd["state"]
-        self.state = copy.deepcopy(st) if isinstance(st, GANState) else GANState(
-            **{**st, "snapshots": [(int(s), np.asarray(a)) for s, a in st["snapshots"]]})
-        self.state.total_steps = self.cfg.steps  # this sitting's target (a resumed run may change it)
-
-    def save(self, path) -> None:
-        """Write state_dict() to `path` atomically (a resume file for a long run, not a shipped checkpoint).
-        Only tensors, numbers, strings and lists go in, so `load` reads it with torch.load(weights_only=True)."""
-        import dataclasses
-        import os
-        from pathlib import Path
-
-        sd = self.state_dict()
-        st = dataclasses.asdict(sd["state"])
-        st["snapshots"] = [(s, torch.from_numpy(a)) for s, a in self.state.snapshots]
-        sd["state"] = st
-        sd["config"] = dataclasses.asdict(self.cfg)
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        torch.save(sd, tmp)
-        os.replace(tmp, path)
-
-    def _read(self, path) -> dict:
-        sd = torch.load(path, weights_only=True)
-        sd["state"]["snapshots"] = [(int(s), a.numpy()) for s, a in sd["state"]["snapshots"]]
-        return sd
-
-    def resumable(self, path) -> bool:
-        """Whether `path` holds a readable resume file written with this trainer's config."""
+    def save(self, path: Path, fingerprint: dict[str, Any] | None = None) -> None:
+        """Write everything a resumed run needs (weights, both optimisers, the RNG, step, history, snapshots) to
+        `path` atomically, as safetensors with a JSON part: the same format as `Trainer`'s resumable state."""
         import dataclasses
 
-        try:
-            sd = self._read(path)
-        except Exception:  # a half-written or foreign file: start afresh rather than fail
-            return False
-        # The total step count may differ: a run can be extended, or finished early at a saved step.
-        mine = {k: v for k, v in dataclasses.asdict(self.cfg).items() if k != "steps"}
-        theirs = {k: v for k, v in (sd.get("config") or {}).items() if k != "steps"}
-        return mine == theirs and sd["state"]["step"] <= self.cfg.steps
+        tensors = {f"gan.{k}": v.detach().contiguous().clone() for k, v in self.gan.state_dict().items()}
+        groups = {}
+        for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
+            t, groups[name] = optimizer_tensors(name, opt)
+            tensors.update(t)
+        tensors["rng"] = self.gen.get_state()
+        for i, (_, a) in enumerate(self.state.snapshots):
+            tensors[f"snapshot.{i}"] = torch.from_numpy(np.ascontiguousarray(a))
+        st = self.state
+        meta = {"format": 1, "fingerprint": fingerprint, "config": dataclasses.asdict(self.cfg), "param_groups": groups,
+                "state": {"step": st.step, "parts": st.parts, "history": st.history, "stride": st.stride,
+                          "seconds": st.seconds, "snapshot_steps": [s for s, _ in st.snapshots]}}
+        write_state(path, tensors, meta)
 
-    def load(self, path) -> None:
-        """Continue from a file written by `save`."""
-        self.load_state_dict(self._read(path))
+    def load(self, path: Path, fingerprint: dict[str, Any] | None = None) -> None:
+        """Continue from a file written by `save` (ValueError if it is damaged or, given a fingerprint, another
+        run's). The total step count may differ: a run can be extended."""
+        tensors, meta = read_state(path, fingerprint)
+        self.gan.load_state_dict({k[4:]: v for k, v in tensors.items() if k.startswith("gan.")}, strict=True)
+        for name, opt in (("opt_g", self.opt_g), ("opt_d", self.opt_d)):
+            load_optimizer(opt, name, tensors, meta["param_groups"][name])
+        self.gen.set_state(tensors["rng"])
+        st = meta["state"]
+        snaps = [(int(s), tensors[f"snapshot.{i}"].numpy()) for i, s in enumerate(st["snapshot_steps"])]
+        self.state = GANState(step=st["step"], total_steps=self.cfg.steps, parts=st["parts"],
+                              history={k: list(v) for k, v in st["history"].items()}, stride=st["stride"],
+                              snapshots=snaps, seconds=st["seconds"])

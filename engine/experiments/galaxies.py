@@ -43,7 +43,7 @@ def pool() -> tuple[np.ndarray, np.ndarray]:
     """The training pool: (uint8 (POOL_N, 3, 64, 64), labels). Rendered once (~1 min) and cached as .npz."""
     path = galaxies.cache_dir() / f"galaxies-pool-{POOL_N}-{SIZE}-{galaxies.fingerprint()[9:17]}.npz"
     try:
-        with np.load(path) as f:
+        with np.load(path, allow_pickle=False) as f:
             return f["x"], f["y"]
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
         pass

@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -22,7 +21,7 @@ from engine.data import galaxies
 from engine.models.dcgan import DCGANConfig
 from engine.models.gan_losses import make_loss
 from engine.registry import Bar, Experiment, register_bench, register_experiment
-from engine.training import AdversarialTrainer, Callback, GANTrainConfig
+from engine.training import AdversarialTrainer, Callback, Distributed, GANTrainConfig, Resumable
 
 SIZE = 32  # training resolution (see docs: 64x64 was too slow for four runs on this CPU)
 RENDER_SIZE = 64  # galaxies are rendered at 64 and area-averaged down, the same way for real and eval images
@@ -66,31 +65,32 @@ def _to_uint8(x: torch.Tensor) -> np.ndarray:
 
 
 class _Resume(Callback):
-    """Writes the trainer's full state every `every` steps (atomically), so a killed run continues where it was."""
+    """Writes the trainer's full state every `every_s` seconds (atomically), so a killed run continues with
+    `train NAME --resume` where it was."""
 
-    def __init__(self, trainer: AdversarialTrainer, path: Path, every: int = 200):
-        self.trainer, self.path, self.every = trainer, path, every
+    def __init__(self, trainer: AdversarialTrainer, r: Resumable):
+        self.trainer, self.r, self.last = trainer, r, time.monotonic()
 
     def on_step_end(self, state) -> None:
-        if state.step % self.every == 0:
-            self.trainer.save(self.path)
+        if state.step < state.total_steps and time.monotonic() - self.last >= self.r.every_s:
+            self.trainer.save(self.r.path, self.r.fingerprint)
+            self.last = time.monotonic()
 
 
-def fit(model, cfg: GalaxyGANTrain, callbacks=(), name: str = "") -> dict:
-    """Train `model` adversarially under cfg.loss; resumes from $AEX_CHECKPOINTS/.resume/<name>.pt if a killed run
-    left one with the same config. Returns {"step", "history", "extras"} for the card and the checkpoint."""
+def fit(model, cfg: GalaxyGANTrain, callbacks=(), resumable: Resumable | None = None,
+        dist: Distributed | None = None) -> dict:
+    """Train `model` adversarially under cfg.loss (under torchrun, on every rank's slice of each batch); with
+    `resumable`, save the state every few minutes and, on --resume, continue from it. Returns {"step", "history",
+    "extras", ...} for the card and the checkpoint."""
     loss = make_loss(cfg.loss, **(cfg.loss_params or {}))
-    trainer = AdversarialTrainer(model, loss, cfg, _real_batch, callbacks, snapshot=_to_uint8)
-    # The resume file outlives a finished fit on purpose: if evaluation or saving fails afterwards, rerunning
-    # `train` picks up the finished state and only evaluates again. A changed config starts afresh.
-    resume = galaxies.cache_dir() / "gan-resume" / f"{name or cfg.loss}.pt"
-    if resume.exists() and trainer.resumable(resume):
-        trainer.load(resume)
-    trainer.callbacks.append(_Resume(trainer, resume))
+    trainer = AdversarialTrainer(model, loss, cfg, _real_batch, callbacks, snapshot=_to_uint8, dist=dist)
+    if resumable is not None and resumable.resume:
+        trainer.load(resumable.path, resumable.fingerprint)
+    if resumable is not None and (dist is None or dist.rank == 0):  # rank 0 writes, as in Trainer
+        trainer.callbacks.append(_Resume(trainer, resumable))
     for p in model.parameters():
         p.requires_grad_(True)
     state = trainer.fit()
-    trainer.save(resume)
     snaps = state.snapshots or [(state.step, trainer.sample_fixed())]
     key = "g_loss"
     return {"step": state.step, "history": state.history.get(key, []), "seconds": state.seconds,
@@ -262,15 +262,11 @@ def train_config(name: str) -> GalaxyGANTrain:
                           beta1=s[8][0], beta2=s[8][1])
 
 
-def _make_fit(name: str):
-    return lambda model, cfg, callbacks: fit(model, cfg, callbacks, name)
-
-
 for _name, _s in _SPECS.items():
     register_experiment(Experiment(
         name=_name, lab="gans", title=_s[0], description=_s[1], family="dcgan",
         model_config=model_config(_name), train_config=train_config(_name),
-        batches=None, fit=_make_fit(_name), evaluate=evaluate, data_fingerprint=_fingerprint,
+        batches=None, fit=fit, evaluate=evaluate, data_fingerprint=_fingerprint,
         input_shape=(3, SIZE, SIZE), headline="recall", bars=_s[9],
         render=lambda x: galaxies.to_uint8(x),
     ))

@@ -168,9 +168,43 @@ def bench(model, quick: bool = False) -> dict:
             den = fn(noisy)
             row[f"{name} dB"], row[f"{name} s"] = round(psnr(clean, den), 2), round(time.perf_counter() - t0, 3)
         rows.append(row)
-    return {"table": "PSNR (dB) and seconds per 512x512 picture, Gaussian noise seed 0, not clipped; every "
-                     "method estimates sigma itself" + ("" if baselines.bm3d_available() else
-                                                        "; BM3D not installed (optional)"), "rows": rows}
+    report = {"table": "PSNR (dB) and seconds per 512x512 picture, Gaussian noise seed 0, not clipped; every "
+                       "method estimates sigma itself" + ("" if baselines.bm3d_available() else
+                                                          "; BM3D not installed (optional)"), "rows": rows}
+    if not quick:  # minutes on one core (24 MP: ~6 min here), so only in the full bench
+        report["memory"] = memory_peaks()
+    return report
+
+
+def memory_peaks(megapixels: tuple[float, ...] = (1, 12, 24)) -> list[dict]:
+    """Peak RSS of upload -> blind denoise -> PNG for a noisy astronaut JPEG of each size, each measured by
+    `python -m engine.memprobe` in a fresh process (issue 17: 24 MP must stay under 1.2 GB)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from PIL import Image
+    from skimage import data
+
+    rows = []
+    for mp in megapixels:
+        w = int((mp * 1e6 * 1.5) ** 0.5)
+        h = int(mp * 1e6 / w)
+        base = np.asarray(Image.fromarray(data.astronaut()).resize((w, h)), np.float32)
+        noisy = np.clip(base + np.random.default_rng(0).normal(0, 20, base.shape), 0, 255).astype(np.uint8)
+        del base
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, f"photo-{mp}mp.jpg")
+            Image.fromarray(noisy).save(path, "JPEG", quality=92)
+            del noisy
+            env = {**os.environ, "OMP_NUM_THREADS": "1"}
+            r = subprocess.run([sys.executable, "-m", "engine.memprobe", path], capture_output=True, text=True,
+                               env=env, timeout=3600)
+        rows.append(json.loads(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else
+                    {"megapixels": mp, "error": r.stderr.strip().splitlines()[-1:]})
+    return rows
 
 
 register_experiment(Experiment(

@@ -21,7 +21,7 @@ def test_the_api_lists_every_endpoint(client):
     named = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
     assert named == {"/noisy_sample", "/denoise_photo", "/simulate_radio", "/denoise_trace_file", "/denoise_trace",
                      "/restore_letter", "/decode_point", "/latent_grid", "/interpolate", "/sample",
-                     "/latent_models", "/training_labels"}
+                     "/latent_models", "/training_labels", "/galaxy_walk", "/gan_samples"}
 
 
 def test_photo_round_trip(client, tmp_path):
@@ -80,3 +80,17 @@ def test_grid_walk_and_samples(client):
     assert walk.width > 5 * walk.height
     samples = png(client.predict("digits-vae2", 5, 1, api_name="/sample"))
     assert samples.width > 4 * samples.height
+
+
+def test_galaxy_walk_from_a_render_to_a_real_galaxy(client):
+    strip, verdict = client.predict("r2", "h5", 6, "slerp", "galaxy-vae", api_name="/galaxy_walk")
+    im = png(strip)
+    assert im.mode == "RGB" and im.width > 5 * im.height
+    frames = verdict.split(" → ")
+    assert len(frames) == 6 and all(f.rsplit(" ", 1)[0] in api.GALAXY_CLASSES for f in frames)
+
+
+@pytest.mark.parametrize("model, cls", [("gan-wgan-div", "any"), ("gan-acgan", "elliptical")])
+def test_gan_samples(client, model, cls):
+    grid = png(client.predict(model, 3, 8, cls, api_name="/gan_samples"))
+    assert grid.mode == "RGB" and grid.width > 1.8 * grid.height  # 4 wide, 2 rows

@@ -59,6 +59,11 @@ def test_bad_trace_file(client, tmp_path):
     assert expected in server_message(client, handle_file(str(path)), "realistic", api_name="/denoise_trace_file")
 
 
+def test_unknown_galaxy(client):
+    expected = facade_message(api.galaxy_image, "x9")
+    assert expected in server_message(client, "x9", "r1", 5, "lerp", "galaxy-vae", api_name="/galaxy_walk")
+
+
 def test_server_still_answers(client):
     """After the errors above the server keeps serving."""
     image, _ = client.predict("letters-ae", 0.0, 0.0, api_name="/decode_point")

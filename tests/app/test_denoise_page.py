@@ -63,6 +63,31 @@ def test_upload_is_denoised_without_added_noise():
     assert at.query_params["src"] == "upload"
 
 
+def test_big_upload_runs_with_progress_and_can_be_stopped():
+    """Over BIG_MP the page runs the tile loop with a progress bar and a Stop button; its result is kept for the
+    session; a stopped picture shows a message and a button to start it again instead of the result."""
+    at = open_page()
+    at.radio(key="dn_source").set_value("Upload").run()
+    gray = (np.random.default_rng(2).random((1100, 1500)) * 255).astype(np.uint8)  # 1.65 MP
+    at.file_uploader(key="dn_upload").set_value(("scan.png", png(gray), "image/png"))
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Noise level (sigma, 0-255)" in metrics(at)
+    key = at.session_state["dn_big"][0]
+    assert any(b.key == "dn_stop" for b in at.button)
+    at.session_state["dn_stopped"] = "another picture"
+    at.run()
+    assert "Noise level (sigma, 0-255)" in metrics(at), "the result is kept for the session"
+    del at.session_state["dn_big"]
+    at.session_state["dn_stopped"] = key
+    at.run()
+    assert not at.exception
+    assert any("Stopped" in i.value for i in at.info)
+    assert "Noise level (sigma, 0-255)" not in metrics(at)
+    at.button(key="dn_resume").click().run()
+    assert "Noise level (sigma, 0-255)" in metrics(at)
+
+
 TRUNCATED = png((np.random.default_rng(0).random((40, 60)) * 255).astype(np.uint8))[:1200]
 
 

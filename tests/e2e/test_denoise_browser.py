@@ -58,3 +58,26 @@ def test_bad_upload_shows_a_message(page, app_url, tmp_path):
     page.get_by_text("not an image").first.wait_for(timeout=30_000)
     settle(page)
     shot(page, "denoise-bad-upload")
+
+
+def test_big_photo_shows_progress_and_stops(page, app_url, tmp_path):
+    """A picture over the page's BIG_MP threshold: a progress bar and a Stop button; Stop ends the work and says
+    so, and 'Denoise it after all' starts it again."""
+    rng = np.random.default_rng(1)
+    path = tmp_path / "big-photo.jpg"
+    Image.fromarray(rng.integers(0, 256, (1400, 2000, 3), dtype=np.uint8)).save(path, quality=80)  # 2.8 MP
+    visit(page, f"{app_url}/denoise?src=upload", "Upload a photo to denoise it")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    expect(page.get_by_text("Denoising", exact=False).first).to_be_visible(timeout=90_000)
+    stop = page.get_by_role("button", name="⏹ Stop")
+    expect(stop).to_be_visible(timeout=30_000)
+    stop.click()
+    expect(page.get_by_text("Stopped. Nothing was changed.")).to_be_visible(timeout=60_000)
+    settle(page, timeout=60_000)
+    expect(page.get_by_text("Denoised by the network")).to_have_count(0)
+    shot(page, "denoise-big-stopped")
+    page.get_by_role("button", name="Denoise it after all").click()
+    expect(page.get_by_role("button", name="⏹ Stop")).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="⏹ Stop").click()
+    expect(page.get_by_text("Stopped. Nothing was changed.")).to_be_visible(timeout=60_000)
+    finish(page, "denoise-big-stopped-again")

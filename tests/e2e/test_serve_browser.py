@@ -43,12 +43,15 @@ def test_photo_tab(gradio_page):
                            "l => l.textContent.includes('Network time')); const i = e && e.parentElement"
                            ".querySelector('input'); return i && parseFloat(i.value) > 0; })()", timeout=120_000)
     loaded_images(page, 2)
+    # Gradio dims an output block (class "pending", then an opacity transition) until the update is drawn.
+    page.wait_for_function("!document.querySelector('.pending, .translucent')", timeout=60_000)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "serve-photo.png"))
     assert page.get_by_text("Error").count() == 0
 
 
-@pytest.mark.parametrize("tab, pictures", [("Radio pulses", 0), ("Letters", 2), ("Latent explorer", 4)])
+@pytest.mark.parametrize("tab, pictures", [("Radio pulses", 0), ("Letters", 2), ("Latent explorer", 4),
+                                           ("Galaxy walk", 1), ("GAN samples", 1)])
 def test_other_tabs(gradio_page, tab, pictures):
     page = gradio_page
     page.get_by_role("tab", name=tab).click()

@@ -156,10 +156,11 @@ def test_adversarial_trainer_resumes_bit_for_bit(tmp_path):
     straight.fit()
     first = make()
     first.fit(3)
-    first.save(tmp_path / "r.pt")
+    first.save(tmp_path / "r.safetensors", {"run": 1})
     second = make()
-    assert second.resumable(tmp_path / "r.pt")
-    second.load(tmp_path / "r.pt")
+    with pytest.raises(ValueError, match="another run"):
+        second.load(tmp_path / "r.safetensors", {"run": 2})
+    second.load(tmp_path / "r.safetensors", {"run": 1})
     second.fit()
     for a, b in zip(straight.gan.parameters(), second.gan.parameters()):
         assert torch.equal(a, b)

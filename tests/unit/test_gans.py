@@ -9,6 +9,7 @@ import torch
 from engine.experiments import gans
 from engine.models.dcgan import DCGAN, DCGANConfig
 from engine.models.gan_losses import make_loss
+from engine.training import Resumable
 
 
 def _tiny(name):
@@ -29,8 +30,10 @@ def test_fit_tiny_every_gan(name, small_data, tmp_path, monkeypatch):
     torch.manual_seed(0)
     model = DCGAN(_tiny(name))
     cfg = dataclasses.replace(gans.train_config(name), steps=2, batch_size=4, snapshot_every=1, n_fixed=3)
-    out = gans.fit(model, cfg, [], name)
+    state = Resumable(tmp_path / "state.safetensors", every_s=0.0, fingerprint={"run": name})
+    out = gans.fit(model, cfg, [], state)
     assert out["step"] == 2 and all(np.isfinite(out["history"]))
+    assert state.path.is_file(), "the resumable state is written during the run (after step 1 of 2)"
     snaps = out["extras"]["snapshots"]
     assert snaps.shape == (2, 3, gans.SIZE, gans.SIZE, 3) and snaps.dtype == np.uint8
     assert list(out["extras"]["snapshot_steps"]) == [1, 2]

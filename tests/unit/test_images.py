@@ -205,3 +205,72 @@ def test_denoise_image_contract_dtype_and_shape(ckpt_dir):
     assert res.sigma_estimated and res.sigma >= 0 and res.seconds > 0
     fixed = api.denoise_picture(rng.random((32, 32)).astype(np.float32), sigma=30)
     assert not fixed.sigma_estimated and fixed.sigma == pytest.approx(30)
+
+
+@pytest.mark.parametrize("shape", [(130, 98, 3), (129, 101, 3), (97, 66)])
+def test_low_memory_colour_path_equals_the_whole_picture_computation(shape):
+    """The banded / tile-by-tile colour path (issue 17: 24 MP under 1.2 GB) gives exactly the output of the plain
+    whole-picture computation: decorrelate everything, denoise each plane (+ transposed pass), average, convert."""
+    import torch
+
+    from engine.data.images import NOISE_GAIN, from_decorrelated, to_decorrelated
+    from engine.models.ffdnet import FFDNetConfig
+    from engine.registry import build_model
+    from engine.tiling import _plane, denoise
+
+    torch.manual_seed(0)
+    model = build_model("ffdnet", FFDNetConfig(widths=(4, 8), convs=1)).eval()
+    img = np.random.default_rng(1).random(shape).astype(np.float32)
+
+    def plane_ref(p, s):
+        return 0.5 * (_plane(model, p, s, 32) + _plane(model, np.ascontiguousarray(p.T), s, 32).T)
+
+    if len(shape) == 2:
+        ref = plane_ref(img, 0.1)
+    else:
+        ycc = to_decorrelated(img)
+        ref = from_decorrelated(np.stack([plane_ref(ycc[..., c], 0.1 * NOISE_GAIN[c]) for c in range(3)], -1))
+    np.testing.assert_array_equal(denoise(model, img, 0.1, tile=32)[0], ref)
+
+
+@pytest.mark.parametrize("shape,alpha", [((70, 50, 3), False), ((70, 50), False), ((70, 50, 3), True),
+                                         ((70, 50), True)])
+def test_banded_png_equals_the_plain_quantisation(shape, alpha):
+    """to_png works band by band (no whole-picture uint8 copy); the pixels are round(clip(p) * 255) as before."""
+    import io
+
+    from PIL import Image
+
+    rng = np.random.default_rng(2)
+    p = rng.normal(0.5, 0.4, shape).astype(np.float32)
+    a = rng.random(shape[:2]) if alpha else None
+    ref = np.clip(p, 0, 1)
+    if a is not None:
+        ref = np.concatenate([ref if ref.ndim == 3 else ref[..., None], np.clip(a, 0, 1)[..., None]], -1)
+    got = np.asarray(Image.open(io.BytesIO(api.to_png(p, a))))
+    np.testing.assert_array_equal(got, np.round(ref * 255).astype(np.uint8))
+
+
+def test_progress_reaches_one_and_an_exception_in_it_cancels():
+    """denoise_picture(on_progress=...) reports the share of tiles done after every tile (monotone, ends at 1, the
+    same output as without it); an exception raised in the callback stops the work (the page's Stop button)."""
+    rng = np.random.default_rng(0)
+    img = rng.random((600, 1100, 3)).astype(np.float32)  # 2 x 3 tiles of 512, 3 channels, 2 passes
+    seen: list[float] = []
+    res = api.denoise_picture(img, 25, on_progress=seen.append)
+    assert len(seen) == 3 * 2 * 2 * 3 and seen[-1] == 1.0 and all(a < b for a, b in zip(seen, seen[1:]))
+    np.testing.assert_array_equal(res.pixels, api.denoise_picture(img, 25).pixels)
+
+    class Stop(Exception):
+        pass
+
+    calls = []
+
+    def stop(f: float) -> None:
+        calls.append(f)
+        if f > 0.25:
+            raise Stop
+
+    with pytest.raises(Stop):
+        api.denoise_picture(img, 25, on_progress=stop)
+    assert len(calls) < len(seen)

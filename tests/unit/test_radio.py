@@ -199,7 +199,7 @@ def test_upload_other_lengths_are_windowed_or_resampled_with_a_note():
     (b"hello", "t.wav", "not a .npy or .csv"),
     (b"", "t.npy", "empty"),
     (b"\x93NUMPY garbage", "t.npy", "Could not read"),
-    (b"1,2\nx,y,z\n3", "t.csv", "Could not read"),
+    (b"1,2\nx,y,z\n3", "t.csv", "Line 2 .* not numbers"),
     (_npy(np.zeros((3, 500))), "t.npy", "single trace"),
     (_npy(np.ones(500)), "t.npy", "constant"),
     (_npy(np.arange(10.0)), "t.npy", "at least"),
