@@ -4,18 +4,18 @@ network trained on it has seen many noises rather than one simulator's.
 Each range below says why it is that wide. Everything is vectorised over traces and seeded: a batch is a pure
 function of the generator's state. Units as in `engine.data.radio` (1 ns samples, MHz).
 
-| ingredient | range | why |
-|---|---|---|
-| galactic spectral index (power ~ f^-index) | 2.2-2.9 | measured sky indices at 30-80 MHz are ~2.4-2.6 (2.55 in the lab's realistic set); a margin either side for the sky's direction and season. 3.0-3.3 is *excluded* (the held-out family's) |
-| galactic band edges (antenna response) | lo 15-30 MHz, hi 110-200 MHz | the antenna's sensitivity edges, soft (logistic, 3-6 MHz wide) |
-| thermal share (white amplitude / galactic level) | 0.05-1.0 | a quiet rural site with a cold LNA up to a warm, sky-noise-limited-only-at-low-f one |
-| analogue chain (Butterworth magnitude) | lo 18-32 MHz, hi 82-160 MHz, order 2-8 | filter boards used at 30-80 MHz experiments, from gentle to steep; applied to the pulse too |
-| white noise after the chain (digitiser) | 0-0.3 of the galactic level | ADC and cable pick-up after filtering |
-| RFI lines per station | 0-4, 20-150 MHz except EXCLUDED_RFI_MHZ | broadcasters and electronics; a station keeps its lines, each trace draws their phases and amplitude (x0.5-1.5) |
-| RFI strength | 0.05-1.5 x the Gaussian noise std, log-uniform | barely visible to dominant |
-| RFI width | amplitude modulation 0-2 MHz, depth 0-0.8 | pure carriers to modulated, a few MHz wide |
-| transients | 10 % of traces, 0.5-3 ns wide, carrier 80-300 MHz, 2-6 x noise std | switching spikes, broadband, unlike the band-limited pulse |
-| pulse | slope -1..3 (amplitude e^-slope over 30-80 MHz), constant phase 0-2 pi, chirp -1..1 rad | air-shower spectra fall by varying amounts with geometry; the chirp stands for an antenna's dispersion |
+Ranges (the table with reasons is in docs/radio.md):
+- galactic index 2.2-2.9 (power ~ f^-index): measured sky indices at 30-80 MHz are ~2.4-2.6 (the lab's realistic set
+  uses 2.55), with a margin for the sky's direction and season; 3.0-3.3 stays out (the held-out station's);
+- galactic band edges: lo 15-30 MHz, hi 110-200 MHz, soft (logistic): the antenna's sensitivity edges;
+- thermal share 0.05-1.0 of the galactic level: a quiet site with a cold amplifier up to a warm one;
+- analogue chain: Butterworth magnitude, lo 18-32 MHz, hi 82-160 MHz, order 2-8 (gentle to steep filter boards),
+  applied to sky, thermal noise and pulse; white noise after it (digitiser, pick-up) 0-0.3 of the galactic level;
+- RFI: 0-4 lines per station in 20-150 MHz except EXCLUDED_RFI_MHZ, 0.05-1.5 x noise std (log-uniform), amplitude
+  modulation 0-2 MHz deep 0-0.8 (pure carriers to a few-MHz-wide lines); per trace new phases, amplitude x0.5-1.5;
+- transients: 10 % of traces, 0.5-3 ns wide, 80-300 MHz carrier, 2-6 x noise std (switching spikes);
+- pulse: slope -1..3 (amplitude e^-slope across 30-80 MHz), constant phase 0-2 pi, chirp -1..1 rad (dispersion),
+  through the station's chain.
 """
 
 from __future__ import annotations
