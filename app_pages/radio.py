@@ -83,8 +83,9 @@ else:
         st.caption(cal.note)
         st.plotly_chart(api.calibration_figure(cal), key="radio_cal_fig")
         a, b = st.columns([3, 1], vertical_alignment="bottom")
-        secs = a.slider("Fine-tune for (s)", 0, int(api.MAX_FINETUNE_S), 0, step=5, key="radio_cal_secs",
-                        help="0 = condition on your spectrum only (instant)")
+        secs = a.slider("Fine-tune for (s)", 0, int(api.MAX_FINETUNE_S), int(api.MAX_FINETUNE_S), step=5,
+                        key="radio_cal_secs", help="0 = condition on your spectrum only (instant). Fine-tuning "
+                        "on your noise adds more: see docs/radio.md")
         if b.button("Calibrate", key="radio_cal_go", width="stretch"):
             bar = st.progress(0.0, text="calibrating…")
             S.radio_cal = api.calibrate(cal, secs, lambda f, text: bar.progress(f, text=text))

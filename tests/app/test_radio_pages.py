@@ -73,6 +73,8 @@ def test_calibration_panel_spectrum_calibrate_and_use_it_for_an_upload():
     assert len(charts(at)) == 4  # + the spectrum of the user's noise against the simulator's
     assert "your noise" in charts(at)[3].proto.spec
     assert not at.success  # nothing calibrated until the button is pressed
+    assert at.slider(key="radio_cal_secs").value == 60
+    at.slider(key="radio_cal_secs").set_value(0).run()  # conditioning only: instant
     at.button(key="radio_cal_go").click().run()
     assert not at.exception
     assert at.success and "Calibrated on 32 noise traces" in at.success[0].value
