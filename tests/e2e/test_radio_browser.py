@@ -33,7 +33,7 @@ def test_radio_deep_link_next_trace_and_upload(page, app_url, tmp_path):
     buf = io.BytesIO()
     np.save(buf, trace)
     path.write_bytes(buf.getvalue())
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(path))  # the trace uploader
     page.get_by_text("resampled to 500").wait_for(timeout=60_000)
     settle(page)
     charts.nth(4).wait_for(timeout=60_000)
