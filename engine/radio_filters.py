@@ -58,6 +58,13 @@ class Wiener:
         nz = np.fft.rfft(radio.noise(rng, n, noise_set), axis=1)
         return cls((np.abs(p) ** 2).mean(0), (np.abs(nz) ** 2).mean(0))
 
+    @classmethod
+    def from_noise(cls, noise: np.ndarray, pulse_power: np.ndarray) -> "Wiener":
+        """From a station's noise-only traces (K, 500) and the expected pulse power spectrum (what a physicist
+        calibrating a matched filter on their own station has)."""
+        nz = np.fft.rfft(np.asarray(noise, dtype=np.float64), axis=1)
+        return cls(np.asarray(pulse_power, dtype=np.float64), (np.abs(nz) ** 2).mean(0))
+
     def filter(self, x: np.ndarray, snr: float | np.ndarray = 2.0) -> np.ndarray:
         """Wiener-filtered traces: the pulse estimate S/(S+N) X, with S scaled to the given SNR."""
         s = np.asarray(snr, dtype=np.float64).reshape(-1, 1) ** 2 * self.pulse_power
@@ -69,6 +76,15 @@ class Wiener:
         h = np.sqrt(self.pulse_power) / (self.noise_power + 1e-12)
         y = np.fft.irfft(np.fft.rfft(x, axis=-1) * h, radio.N_SAMPLES, axis=-1)
         return (y / (np.abs(y).max(axis=-1, keepdims=True) + 1e-12)).astype(np.float32)
+
+
+def noise_psd(noise: np.ndarray) -> np.ndarray:
+    """The noise power spectrum measured on noise-only traces (..., K, 500) -> (..., 251): the mean Hann-windowed
+    periodogram of the traces, each scaled to std 1 first (so a file's units do not matter). This is what the
+    networks are conditioned on after a calibration, and what `Wiener.from_noise` uses."""
+    x = np.asarray(noise, dtype=np.float64)
+    x = x / (x.std(axis=-1, keepdims=True) + 1e-12)
+    return (np.abs(np.fft.rfft(x * np.hanning(x.shape[-1]), axis=-1)) ** 2).mean(-2)
 
 
 def oracle_amplitude(x: np.ndarray, pulse: np.ndarray, noise_power: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from engine.api.letters import *  # noqa: F401, F403
 from engine.api.masked import *  # noqa: F401, F403
 from engine.api.models import *  # noqa: F401, F403
 from engine.api.radio import *  # noqa: F401, F403
+from engine.api.radio_calibration import *  # noqa: F401, F403
 from engine.api.sparse import *  # noqa: F401, F403
 from engine.api.timing import page_call_timings  # noqa: F401
 from engine.api.warmup import *  # noqa: F401, F403

@@ -102,7 +102,7 @@ def simulate_trace(noise_set: str, snr: float, seed: int) -> radio.Traces:
 
 
 def _view(noisy: np.ndarray, noise_set: str, snr: float | None, seed: int | None, clean: np.ndarray | None,
-          true_peak: int | None) -> TraceView:
+          true_peak: int | None, extra_models: dict | None = None) -> TraceView:
 
     v = TraceView(noise_set, snr, seed, noisy, clean, true_peak)
     x = noisy[None]
@@ -111,6 +111,8 @@ def _view(noisy: np.ndarray, noise_set: str, snr: float | None, seed: int | None
             v.outputs[name] = inference.reconstruct(load(name), x)[0]
         except CheckpointError as e:
             v.errors[name] = str(e)
+    for label, model in (extra_models or {}).items():
+        v.outputs[label] = inference.reconstruct(model, x)[0]
     best = BEST_CLASSICAL[noise_set]
     y = rf.apply(best, x, noise_set, 2.0 if snr is None else max(snr, 0.1))[0]
     if best == "matched":  # a correlation, not a pulse estimate: shown scaled to the pulse height it implies
@@ -133,33 +135,34 @@ def trace_view(noise_set: str, snr: float, seed: int) -> TraceView:
     return _view(tr.noisy[0], noise_set, float(snr), int(seed), tr.clean[0], int(tr.peak[0]))
 
 
-def upload_view(trace: Any, noise_set: str = "realistic") -> TraceView:
+def upload_view(trace: Any, noise_set: str = "realistic", calibrated: Any = None) -> TraceView:
     """An uploaded 500-sample trace through every method (no true pulse known). `noise_set` picks the classical
-    filter's noise model (the networks are blind)."""
+    filter's noise model (the shipped networks are blind); `calibrated` (from `api.calibrate`) adds the session's
+    calibrated copy of radio-dae."""
     _check_set(noise_set)
-    return _view(_as_trace(trace), noise_set, None, None, None, None)
+    extra = {} if calibrated is None else {calibrated.label: calibrated.model}
+    return _view(_as_trace(trace), noise_set, None, None, None, None, extra)
 
 
-def load_trace_file(data: bytes, filename: str) -> tuple[np.ndarray, str]:
-    """Read one trace from an uploaded `.npy` or `.csv` file: (500 samples, a note on what was done to it).
-
-    A longer trace is windowed (500 samples centred on its largest |value|); a shorter one is resampled to 500
-    samples (Fourier method), i.e. assumed to span the same 500 ns. Anything else raises ValueError."""
-    from scipy import signal
-
+def read_numbers(data: bytes, filename: str, max_bytes: int = MAX_UPLOAD_BYTES) -> np.ndarray:
+    """The strict reader behind every radio upload: `.npy` (no pickles, no .npz in disguise) or `.csv`/`.txt`
+    numbers -> a real array as stored (any shape), or ValueError with a message a person can act on."""
     name = (filename or "").lower()
     if len(data) == 0:
         raise ValueError("The file is empty.")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ValueError(f"The file is {len(data) / 1e6:.1f} MB; upload at most {MAX_UPLOAD_BYTES / 1e6:.0f} MB.")
+    if len(data) > max_bytes:
+        raise ValueError(f"The file is {len(data) / 1e6:.1f} MB; upload at most {max_bytes / 1e6:.0f} MB.")
     if name.endswith(".npy"):
         try:
             arr = np.load(io.BytesIO(data), allow_pickle=False)
         except Exception as e:  # noqa: BLE001  numpy raises several types for a broken header
-            raise ValueError(f"Could not read {filename!r} as a NumPy .npy file ({e}).") from None
+            hint = (" It holds Python objects (a pickle), which are never loaded: save a plain numeric array with "
+                    "np.save." if "allow_pickle" in str(e) else "")
+            raise ValueError(f"Could not read {filename!r} as a NumPy .npy file ({e}).{hint}") from None
         if not isinstance(arr, np.ndarray):  # np.load also opens .npz archives, whatever the file is called
-            raise ValueError(f"{filename!r} is a NumPy .npz archive, not a single .npy array: save one trace with "
-                             "np.save('trace.npy', trace).")
+            arr.close()
+            raise ValueError(f"{filename!r} is a NumPy .npz archive, not a single .npy array: save one array with "
+                             "np.save('traces.npy', array).")
     elif name.endswith(".csv") or name.endswith(".txt"):
         try:
             text = data.decode("utf-8-sig")
@@ -172,6 +175,17 @@ def load_trace_file(data: bytes, filename: str) -> tuple[np.ndarray, str]:
                          "CSV column of numbers.")
     if not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
         raise ValueError(f"{filename!r} must hold real numbers; it holds {arr.dtype}.")
+    return arr
+
+
+def load_trace_file(data: bytes, filename: str) -> tuple[np.ndarray, str]:
+    """Read one trace from an uploaded `.npy` or `.csv` file: (500 samples, a note on what was done to it).
+
+    A longer trace is windowed (500 samples centred on its largest |value|); a shorter one is resampled to 500
+    samples (Fourier method), i.e. assumed to span the same 500 ns. Anything else raises ValueError."""
+    from scipy import signal
+
+    arr = read_numbers(data, filename)
     arr = np.squeeze(arr)
     if arr.ndim == 2 and 2 in arr.shape and min(arr.shape) == 2:  # (time, value) columns: keep the values
         arr = arr[:, 1] if arr.shape[1] == 2 else arr[1]
@@ -262,6 +276,7 @@ def _parse_text(text: str, filename: str) -> np.ndarray:
 # --- figures ---------------------------------------------------------------------------------------------------
 
 COLOURS = {"noisy input": "#b8b8b8", "true pulse": "#111111", "radio-dae": "#1f77b4", "radio-dae-seed": "#ff7f0e",
+           "radio-dae (calibrated)": "#e377c2",
            "whitened matched filter": "#2ca02c", "sine subtraction": "#d62728", "band-pass 30-80 MHz": "#9467bd",
            "noisy input (no filter)": "#9e9e9e", "Wiener (ensemble)": "#8c564b"}
 

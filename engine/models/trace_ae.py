@@ -40,16 +40,21 @@ class TraceDenoiser(Autoencoder):
     def _scale(self, x: torch.Tensor) -> torch.Tensor:
         return x.reshape(len(x), -1).std(dim=1, keepdim=True).clamp_min(1e-6)
 
+    def prepare(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Noisy traces (B, 500) -> the network's input (B, C, 500) on the normalised scale, and each trace's scale.
+        Here one channel, the trace itself; a conditioned model adds channels (see unet1d)."""
+        x = x.reshape(len(x), -1)
+        s = self._scale(x)
+        return (x / s)[:, None], s
+
     def denoise(self, x: torch.Tensor) -> torch.Tensor:
         """Noisy traces (B, 500) -> pulse estimates (B, 500) on the input's scale."""
-        x = x.reshape(len(x), -1)
-        s = self._scale(x)
-        return self.head(self.features((x / s)[:, None])) * s
+        xin, s = self.prepare(x)
+        return self.head(self.features(xin)) * s
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        x = x.reshape(len(x), -1)
-        s = self._scale(x)
-        return torch.cat([f.flatten(1) for f in self.features((x / s)[:, None])] + [s], dim=1)
+        xin, s = self.prepare(x)
+        return torch.cat([f.flatten(1) for f in self.features(xin)] + [s], dim=1)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         sizes = [math.prod(sh) for sh in self.feature_shapes]
@@ -63,9 +68,9 @@ class TraceDenoiser(Autoencoder):
     def forward(self, x: torch.Tensor, target: torch.Tensor) -> AEOutput:
         """MSE on the normalised scale, with the samples within `cfg.window` of the true peak weighted
         (1 + cfg.window_weight): most of a trace is noise only, and the peak region is what the metrics read."""
-        x, target = x.reshape(len(x), -1), target.reshape(len(target), -1)
-        s = self._scale(x)
-        feats = self.features((x / s)[:, None])
+        target = target.reshape(len(target), -1)
+        xin, s = self.prepare(x)
+        feats = self.features(xin)
         out = self.head(feats)
         t = target / s
         peak = t.abs().argmax(dim=1, keepdim=True)
@@ -73,7 +78,7 @@ class TraceDenoiser(Autoencoder):
         w = 1.0 + self.cfg.window_weight * ((idx - peak).abs() <= self.cfg.window).float()
         err = (out - t) ** 2
         loss = (w * err).mean()
-        return AEOutput(recon=(out * s).reshape(x.shape), z=feats[-1].flatten(1), loss=loss,
+        return AEOutput(recon=(out * s).reshape(target.shape), z=feats[-1].flatten(1), loss=loss,
                         parts={"mse": float(err.mean().detach())})
 
 

@@ -1,6 +1,13 @@
 """A 1-D U-Net trace denoiser: the seed's encoder/decoder with skip connections, so fine timing detail need not
 squeeze through the bottleneck, and more depth for context (the bottleneck sees ~the whole trace, which is what
-tells a stationary RFI line or a broadband spike from the band-limited pulse)."""
+tells a stationary RFI line or a broadband spike from the band-limited pulse).
+
+Noise conditioning (`conditioned=True`): the network gets what a whitened matched filter gets, an estimate of the
+noise power spectrum, as a second input channel - the trace *whitened* by that spectrum (and band-limited to
+25-90 MHz), next to the trace itself. The spectrum comes, in this order, from the input (a row of 500 + 251 values:
+trace, then spectrum - how training passes calibrated spectra), from `model.noise_psd` (set on a session copy by a
+calibration on the user's noise-only traces), or, blind, from the trace itself (its Hann-windowed periodogram
+smoothed over 5 bins = 10 MHz; one trace's 500 samples hold ~the whole noise, the pulse only ~2 % of the energy)."""
 
 from __future__ import annotations
 
@@ -9,8 +16,28 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from engine.data.radio import FREQS, N_SAMPLES, _taper
 from engine.models.trace_ae import TraceDenoiser, conv_block
 from engine.registry import register_model
+
+N_FREQS = len(FREQS)
+WHITEN_BAND_MHZ = (25.0, 90.0)  # a little wider than the pulse's 30-80 MHz, so chain edges stay visible
+PSD_FLOOR = 1e-2  # relative to the in-band median: a bin far below the rest is not trusted to be that quiet
+
+
+def self_psd(xn: torch.Tensor, smooth: int = 5) -> torch.Tensor:
+    """Blind noise spectrum of each trace (B, 500) -> (B, 251): Hann-windowed periodogram, `smooth`-bin mean."""
+    p = torch.fft.rfft(xn * torch.hann_window(xn.shape[-1], periodic=False, device=xn.device), dim=-1).abs() ** 2
+    return nn.functional.avg_pool1d(p[:, None], smooth, 1, smooth // 2, count_include_pad=False)[:, 0]
+
+
+def whiten(xn: torch.Tensor, psd: torch.Tensor, band: torch.Tensor) -> torch.Tensor:
+    """Traces (B, 500) divided in frequency by sqrt(psd) (B, 251) within `band` (a 0-1 taper), std 1 out."""
+    inband = band > 0.5
+    ref = psd[:, inband].median(dim=1, keepdim=True).values.clamp_min(1e-12)
+    p = (psd / ref).clamp_min(PSD_FLOOR)
+    w = torch.fft.irfft(torch.fft.rfft(xn, dim=-1) * band / p.sqrt(), n=xn.shape[-1], dim=-1)
+    return w / w.std(dim=1, keepdim=True).clamp_min(1e-6)
 
 
 @dataclass
@@ -20,6 +47,7 @@ class UNet1DConfig:
     kernel: int = 7
     window: int = 25
     window_weight: float = 4.0
+    conditioned: bool = False  # a second input channel: the trace whitened by a noise spectrum (see above)
     latent_dim: int = 0  # filled in: all skip features and the bottleneck, flattened (+1 for the scale)
 
 
@@ -34,12 +62,30 @@ class UNet1D(TraceDenoiser):
         cfg.latent_dim = self.code_size([(c, s) for c, s in zip(cfg.channels, self.sizes)])
         super().__init__(cfg)
         ch, k = cfg.channels, cfg.kernel
-        self.down = nn.ModuleList([conv_block(1, ch[0], k, act=nn.GELU)]
+        self.noise_psd: torch.Tensor | None = None  # (251,), set only on a calibrated session copy
+        self.register_buffer("band", torch.tensor(_taper(FREQS, *WHITEN_BAND_MHZ, edge=5.0), dtype=torch.float32),
+                             persistent=False)
+        self.down = nn.ModuleList([conv_block(2 if cfg.conditioned else 1, ch[0], k, act=nn.GELU)]
                                   + [conv_block(a, b, k, act=nn.GELU) for a, b in zip(ch[:-1], ch[1:])])
         self.pool = nn.MaxPool1d(2)
         # Decoder level i: upsample from level i+1, concatenate the skip of level i, two convolutions.
         self.up = nn.ModuleList(conv_block(ch[i + 1] + ch[i], ch[i], k, act=nn.GELU) for i in range(len(ch) - 1))
         self.out = nn.Conv1d(ch[0], 1, 1)
+
+    def prepare(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = x.reshape(len(x), -1)
+        psd = None
+        if x.shape[1] == N_SAMPLES + N_FREQS:  # trace + its noise spectrum (an all-zero spectrum: blind)
+            x, psd = x[:, :N_SAMPLES], x[:, N_SAMPLES:]
+        s = self._scale(x)
+        xn = x / s
+        if not self.cfg.conditioned:
+            return xn[:, None], s
+        blind = self_psd(xn)
+        if psd is None and self.noise_psd is not None:
+            psd = self.noise_psd.to(xn).expand(len(xn), -1)
+        psd = blind if psd is None else torch.where(psd.sum(1, keepdim=True) > 0, psd, blind)
+        return torch.stack([xn, whiten(xn, psd, self.band)], dim=1), s
 
     @property
     def feature_shapes(self) -> list[tuple[int, ...]]:

@@ -57,3 +57,37 @@ def test_upload_a_trace_and_a_bad_file():
     assert at.error and "Could not read" in at.error[0].value
     at.file_uploader(key="radio_upload").set_value(("two.csv", b"1,2,3\n4,5,6\n7,8,9", "text/csv")).run()
     assert not at.exception and "single trace" in at.error[0].value
+
+
+def _station_noise(n: int) -> np.ndarray:
+    from engine.data import radio_heldout
+
+    return radio_heldout.noise(np.random.default_rng(0), n)
+
+
+def test_calibration_panel_spectrum_calibrate_and_use_it_for_an_upload():
+    at = open_page()
+    at.file_uploader(key="radio_cal_upload").set_value(("station.npy", _npy(_station_noise(32)),
+                                                        "application/octet-stream")).run()
+    assert not at.exception and not at.error
+    assert len(charts(at)) == 4  # + the spectrum of the user's noise against the simulator's
+    assert "your noise" in charts(at)[3].proto.spec
+    assert not at.success  # nothing calibrated until the button is pressed
+    assert at.slider(key="radio_cal_secs").value == 60
+    at.slider(key="radio_cal_secs").set_value(0).run()  # conditioning only: instant
+    at.button(key="radio_cal_go").click().run()
+    assert not at.exception
+    assert at.success and "Calibrated on 32 noise traces" in at.success[0].value
+    trace = _station_noise(1)[0]
+    at.file_uploader(key="radio_upload").set_value(("mine.npy", _npy(trace), "application/octet-stream")).run()
+    assert not at.exception and not at.error
+    assert "radio-dae (calibrated)" in charts(at)[4].proto.spec  # the user's trace through the calibrated copy
+
+
+def test_calibration_panel_explains_a_bad_file():
+    at = open_page()
+    at.file_uploader(key="radio_cal_upload").set_value(("few.npy", _npy(_station_noise(5)),
+                                                        "application/octet-stream")).run()
+    assert not at.exception
+    assert at.error and "at least 16" in at.error[0].value
+    assert len(charts(at)) == 3 and not at.success

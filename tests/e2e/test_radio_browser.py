@@ -33,9 +33,34 @@ def test_radio_deep_link_next_trace_and_upload(page, app_url, tmp_path):
     buf = io.BytesIO()
     np.save(buf, trace)
     path.write_bytes(buf.getvalue())
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').last.set_input_files(str(path))  # the trace uploader
     page.get_by_text("resampled to 500").wait_for(timeout=60_000)
     settle(page)
     charts.nth(4).wait_for(timeout=60_000)
     expect(charts).to_have_count(5, timeout=60_000)
     finish(page, "radio-upload")
+
+
+def test_radio_calibration_panel_fine_tunes_with_a_progress_bar(page, app_url, tmp_path):
+    from engine.data import radio_heldout
+
+    page.goto(f"{app_url}/radio")
+    page.get_by_text("Calibrate on your station").wait_for(timeout=120_000)  # a cold server under load is slow
+    settle(page, timeout=120_000)
+    path = tmp_path / "station_noise.npy"
+    np.save(path, radio_heldout.noise(np.random.default_rng(0), 64))
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(path))
+    page.get_by_text("64 noise-only traces").wait_for(timeout=60_000)
+    settle(page)
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(4, timeout=60_000)
+    slider = page.get_by_role("slider", name="Fine-tune for (s)")
+    slider.focus()
+    slider.press("Home")  # 60 s by default; 5 s keeps the test short
+    slider.press("ArrowRight")
+    expect(slider).to_have_attribute("aria-valuetext", "5", timeout=30_000)
+    settle(page)
+    page.get_by_role("button", name="Calibrate").click()
+    expect(page.locator('[data-testid="stProgress"]')).to_be_visible(timeout=60_000)
+    page.get_by_text("Calibrated on 64 noise traces").wait_for(timeout=120_000)
+    expect(page.get_by_text("fine-tuned")).to_be_visible(timeout=30_000)
+    finish(page, "radio-calibration")

@@ -1,13 +1,24 @@
 """The shipped radio checkpoints meet their bars on freshly simulated held-out traces (fewer than the card's
 4 000 per metric, so this stays fast; the tolerances allow for the smaller sample)."""
 
+import io
+
 import numpy as np
 import pytest
 
 from engine import api
 from engine import radio_filters as rf
-from engine.data import radio
-from engine.experiments.radio import denoise, energy_errors, energy_resolution, spread68
+from engine.data import radio, radio_heldout
+from engine.experiments.radio import (
+    FINETUNE_EVAL_STEPS,
+    HELDOUT_CALIB_N,
+    calibrated,
+    denoise,
+    energy_errors,
+    finetune,
+    heldout_calibration,
+    spread68,
+)
 
 N = 1500
 SEED = 20261121  # not the card's eval seed
@@ -54,14 +65,68 @@ def test_radio_dae_matches_the_matched_filter_blind_and_beats_the_bandpass(model
     assert net >= band + 0.08 - 2 * se, (net, band)
 
 
-# Under this issue's SNR definition (peak / full-band noise std, galactic noise mostly inside the pulse's band)
-# even the best unbiased estimate told each trace's true pulse shape spreads by ~0.29; the 0.20 bar is reachable
-# only by shrinking every energy (the Wiener filter "scores" 0.11 returning ~30 % of it). See docs/radio.md.
-@pytest.mark.xfail(strict=True, reason="card: energy_res_snr3 = 0.2298 for radio-dae, above the 0.20 bar; the "
-                                       "known-shape unbiased oracle measures ~0.29 on the same traces")
-def test_energy_resolution_at_snr_3_and_above(models):
+# The absolute energy_res_snr3 <= 0.20 bar is retired (issue 14): under this SNR definition even the best unbiased
+# estimate told each trace's true pulse shape spreads by ~0.29. The bar is now relative to that oracle, with the
+# median error bounded so that shrinking every pulse cannot buy it.
+def _energy(models):
     tr = radio.simulate("realistic", N, (3.0, 5.0), seed=SEED + 1)
-    assert energy_resolution(denoise(models["radio-dae"], tr.noisy), tr.clean, tr.peak) <= 0.21
+    rel = energy_errors(denoise(models["radio-dae"], tr.noisy), tr.clean, tr.peak)
+    amp = rf.oracle_amplitude(tr.noisy, tr.clean, rf.wiener_for("realistic").noise_power)
+    return rel, amp ** 2 - 1
+
+
+def test_energy_resolution_within_85_percent_of_the_oracle(models):
+    rel, oracle = _energy(models)
+    ratio = spread68(rel) / spread68(oracle)
+    assert ratio <= 0.85 + 0.03, ratio  # ~2 standard errors of a 68 % width from 1 500 traces
+
+
+def test_energy_bias_within_10_percent(models):
+    rel, _ = _energy(models)
+    assert abs(np.median(rel)) <= 0.10 + 0.015, np.median(rel)
+
+
+@pytest.fixture(scope="module")
+def heldout():
+    cal, mf = heldout_calibration(SEED + 7, n=HELDOUT_CALIB_N)
+    return cal, mf, radio_heldout.simulate(N, 2.0, SEED + 8)
+
+
+@pytest.mark.xfail(strict=True, reason="card: peak_acc_heldout_snr2 = 0.602 blind vs matched 0.6555 (0.918x, bar "
+                                       "0.97x). The part-1 model scored 0.5915 on the same traces")
+def test_held_out_station_blind_within_3_percent_of_the_calibrated_matched_filter(models, heldout):
+    cal, mf, tr = heldout
+    net = _acc(models["radio-dae"], tr)
+    matched = rf.peak_hits(mf.matched(tr.noisy), tr.peak).mean()
+    assert net >= 0.97 * matched - 2 * np.sqrt(0.25 / N), (net, matched)
+
+
+def test_held_out_station_calibrated_at_least_the_matched_filter(models, heldout):
+    """Calibrated as the card and the page do it: conditioned on the station's spectrum, then fine-tuned on its
+    noise (FINETUNE_EVAL_STEPS steps, ~40-60 s on one thread)."""
+    cal, mf, tr = heldout
+    tuned, _ = finetune(models["radio-dae"], cal, seconds=None, max_steps=FINETUNE_EVAL_STEPS)
+    net = _acc(tuned, tr)
+    matched = rf.peak_hits(mf.matched(tr.noisy), tr.peak).mean()
+    assert net >= matched - 2 * np.sqrt(0.25 / N), (net, matched)
+
+
+def test_held_out_station_conditioning_alone_beats_blind(models, heldout):
+    cal, mf, tr = heldout
+    blind, cond = _acc(models["radio-dae"], tr), _acc(calibrated(models["radio-dae"], rf.noise_psd(cal)), tr)
+    assert cond >= blind + 0.02, (cond, blind)
+
+
+def test_calibration_facade_on_a_small_noise_file(heldout):
+    cal, mf, tr = heldout
+    buf = io.BytesIO()
+    np.save(buf, cal[:200])
+    c = api.calibrate(api.read_noise_file(buf.getvalue(), "station.npy"))
+    assert c.label == "radio-dae (calibrated)" and c.finetune_steps == 0
+    out = api.denoise_calibrated(c, tr.noisy[:400])
+    assert out.shape == (400, 500)
+    blind = denoise(api.load("radio-dae"), tr.noisy[:400])
+    assert not np.allclose(out, blind)  # the spectrum is used
 
 
 def test_energy_beats_the_known_shape_oracle_and_is_not_bought_by_shrinking(models):
