@@ -3,8 +3,9 @@ of every batch and gradients are averaged before each optimiser step, so two pro
 the same effective batch. With the classic loss (no random gradient penalty) and a model without batch statistics
 (the toy GAN's MLPs) the only difference is float rounding in the average: weights agree to 1e-5 after 5 steps."""
 
-import os
 import socket
+import sys
+import types
 
 import torch
 import torch.distributed as dist
@@ -44,9 +45,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_two_ranks_follow_one_process(tmp_path):
+def test_two_ranks_follow_one_process(tmp_path, monkeypatch):
     out = str(tmp_path / "two.safetensors")
-    os.environ.pop("WORLD_SIZE", None)
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    # spawn re-runs the parent's __main__ in each child; in the full suite an AppTest has left app.py there (a
+    # Streamlit script), so give the children a main module with nothing to re-run.
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
     mp.spawn(_rank, args=(2, _free_port(), out), nprocs=2, join=True)
     two = load_file(out)
     one = _trainer()
