@@ -1,6 +1,7 @@
 """The "More autoencoders" pages in a real browser: paint a mask on the masked-AE page's canvas with the mouse and
 see the three fill-ins appear; open the sparse and colour pages. Screenshots go to test-artifacts/."""
 
+import browser_tools
 import pytest
 from browser_tools import expect, finish, settle
 
@@ -10,9 +11,7 @@ pytestmark = pytest.mark.e2e
 
 
 def visit(page, url, marker):
-    page.goto(url)
-    page.get_by_text(marker).first.wait_for(timeout=SLOW)
-    settle(page, SLOW)
+    browser_tools.visit(page, url, marker, SLOW)
 
 
 def test_paint_a_mask_and_see_the_fill_in(page, app_url):
