@@ -50,7 +50,7 @@ def test_radio_calibration_panel_fine_tunes_with_a_progress_bar(page, app_url, t
     path = tmp_path / "station_noise.npy"
     np.save(path, radio_heldout.noise(np.random.default_rng(0), 64))
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(path))
-    page.get_by_text("64 noise-only traces").wait_for(timeout=60_000)
+    page.get_by_text("64 noise-only traces").wait_for(timeout=180_000)
     settle(page)
     expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(4, timeout=60_000)
     slider = page.get_by_role("slider", name="Fine-tune for (s)")
