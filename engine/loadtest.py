@@ -139,9 +139,11 @@ def build_mix(folder: Path, quick: bool = False) -> list[dict[str, Any]]:
     add("gan_samples", 4, "gan_samples", [[m, s, 16, "any"] for m in ("gan-vanilla", "gan-wgan-gp", "gan-wgan-div")
                                           for s in range(2)] + [["gan-acgan", 0, 16, "spiral"]])
     # The network time (output 2) varies from call to call; the picture and the noise level must not.
-    add("denoise_photo_256", 5, "denoise_photo", [[str(photos["astronaut256"]), None], [str(photos["camera256"]), 25]],
+    small = [[str(photos["astronaut256"]), None, "gaussian"], [str(photos["camera256"]), 25, "gaussian"],
+             [str(photos["astronaut256"]), None, "camera"]]
+    add("denoise_photo_256", 5, "denoise_photo", small,
         files={0: "photo"}, ignore=(2,))
-    add("denoise_photo_1mp", 1, "denoise_photo", [[str(photos["astronaut1mp"]), None]], files={0: "photo"},
+    add("denoise_photo_1mp", 1, "denoise_photo", [[str(photos["astronaut1mp"]), None, "gaussian"]], files={0: "photo"},
         ignore=(2,))
     return mix
 

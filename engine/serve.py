@@ -11,13 +11,16 @@ Adding a tab (galaxies, GANs, ...) is a function with a docstring plus one row i
 from __future__ import annotations
 
 import functools
+import gc
 import io
 import logging
+import multiprocessing as mp
 import os
 import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -42,29 +45,70 @@ MAX_FILE_SIZE = "25mb"  # a 24-megapixel JPEG fits; the facade also refuses more
 # Queue limits, chosen by measurement (README "HTTP API and MCP", reports/bench-serve.json). The cheap calls (a
 # decode is a few ms) share one lane of LIGHT_LIMIT workers: 8 rather than 4, so a decode rarely waits behind
 # latent grids (load test on the shared machine: decode p99 530 ms with 8, 960 ms with 4; noisy, one run each).
-# Photos take seconds: they wait in a lane of their own and run on two dedicated threads, one for small photos and
-# one for large ones, so a 1-megapixel photo never holds up a 256x256 one, and at most two photos compete with the
-# cheap calls for the two cores. Those threads run at a lower priority (nice PHOTO_NICE): a decode goes first.
+# Photos take seconds: they wait in a lane of their own and run in two worker *processes*, one for small photos and
+# one for large ones, so a 1-megapixel photo never holds up a 256x256 one. Processes, not threads: a photo thread
+# held the GIL between torch calls (the tile loop's numpy work) and a decode waited behind it (quiet machine, photo
+# threads: decode p99 440 ms against a 200 ms target). The workers run at a lower priority (nice PHOTO_NICE), so a
+# decode gets a core first.
 LIGHT_LIMIT = int(os.environ.get("ENGINE_SERVE_LIGHT_LIMIT", 8))  # overridable to measure other settings
-PHOTO_LIMIT = 8  # photos waiting for the two photo threads (more wait in Gradio's queue)
+PHOTO_LIMIT = 8  # photos waiting for the two photo workers (more wait in Gradio's queue)
 PHOTO_NICE = int(os.environ.get("ENGINE_SERVE_PHOTO_NICE", 5))
-LARGE_PHOTO = 512 * 512  # pixels: above this a photo goes to the large-photo thread
-# A photo thread holds the GIL between torch calls (the tile loop's numpy work); a decode waiting for the GIL then
-# waits up to the switch interval each time (5 ms by default, dozens of times per call). A shorter interval lets the
-# cheap calls in sooner; measured in README "HTTP API and MCP".
+LARGE_PHOTO = 512 * 512  # pixels: above this a photo goes to the large-photo worker
+# A thread holding the GIL makes a decode wait up to the switch interval each time it asks for it (5 ms by default,
+# dozens of times per call); a shorter interval lets the cheap calls in sooner. Measured in README.
 SWITCH_MS = float(os.environ.get("ENGINE_SERVE_SWITCH_MS", 5))
 
 
-def _lower_priority() -> None:
-    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), PHOTO_NICE)  # Linux: per thread
+class PhotoWorkers:
+    """Two single-process pools ("small", "large") that run `api.denoise_file`: only a path goes in and PNG bytes
+    come out. A worker that dies (the kernel's out-of-memory killer, say) is replaced on the next photo, and the
+    photo it had gets a clear message instead of a traceback."""
+
+    def __init__(self) -> None:
+        self._pools: dict[str, ProcessPoolExecutor] = {}
+        self._lock = threading.Lock()
+
+    def _pool(self, lane: str) -> ProcessPoolExecutor:
+        with self._lock:
+            if lane not in self._pools:
+                # spawn, not fork: forking a process that runs server threads can copy a held lock into the child.
+                pool = ProcessPoolExecutor(1, mp.get_context("spawn"), initializer=os.nice, initargs=(PHOTO_NICE,))
+                pool.submit(api.denoise_thumbnail)  # imports torch and loads the denoiser before the first photo
+                self._pools[lane] = pool
+            return self._pools[lane]
+
+    def start(self) -> None:
+        """Start both workers now (they take a few seconds to import torch and load the model)."""
+        for lane in ("small", "large"):
+            self._pool(lane)
+
+    def close(self) -> None:
+        """Stop the workers (tests; the server's workers end with it)."""
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            pool.shutdown(cancel_futures=True)
+
+    def run(self, lane: str, *args: Any) -> tuple[bytes, float, float]:
+        pool = self._pool(lane)
+        try:
+            return pool.submit(api.denoise_file, *args).result()
+        except BrokenProcessPool:
+            with self._lock:
+                if self._pools.get(lane) is pool:
+                    del self._pools[lane]
+            raise ValueError("The photo worker stopped while cleaning this photo (out of memory, most likely). "
+                             "Try again, or try a smaller photo.") from None
 
 
-_photo_threads = {size: ThreadPoolExecutor(1, f"photo-{size}", initializer=_lower_priority)
-                  for size in ("small", "large")}
+_photo_workers = PhotoWorkers()
 # Gradio keeps a copy of the whole app's config per session (~0.4 MB here), 10 000 sessions by default, and every
 # REST or MCP call is a session of its own: measured, the server grew by ~2.3 MB/s under the load test (770 MB ->
-# 1.19 GB in 180 s). Keeping the last 200 sessions bounds that to ~80 MB; the app keeps no per-session state.
-SESSIONS = 200
+# 1.19 GB in 180 s). Keeping the last SESSIONS bounds that; the app keeps no per-session state (the dropdowns whose
+# choices change accept any value, so a session that was dropped still works). Fewer sessions also means shorter
+# garbage collections: with the startup objects frozen, a full collection took ~95 ms with 200 sessions kept and
+# ~25 ms with 40 (the objects in those copies are what it walks).
+SESSIONS = int(os.environ.get("ENGINE_SERVE_SESSIONS", 64))
 SCREEN = 360  # target size in screen pixels of one decoded picture (pixel art is scaled by whole pixels)
 GRID_SCREEN = 900  # ... and of a whole latent grid
 
@@ -117,8 +161,20 @@ def _scale(shape: tuple[int, ...], screen: int) -> int:
 
 # --- photo denoiser --------------------------------------------------------------------------------------------
 
+def _lane(path: str) -> str:
+    """Which photo worker: the size from the file's header alone (no decode here). A file Pillow cannot open goes
+    to the small worker, whose reader says what is wrong with it."""
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+    except Exception:  # the worker's reader gives the message
+        return "small"
+    return "large" if w * h > LARGE_PHOTO else "small"
+
+
 @_facade_errors
-def denoise_photo(image: str, sigma: float | None = None) -> tuple[Image.Image, float, float]:
+def denoise_photo(image: str, sigma: float | None = None,
+                  noise: Literal["gaussian", "camera"] = "gaussian") -> tuple[Image.Image, float, float]:
     """Remove noise from a photo with the shipped denoising network (any size up to 25 megapixels, gray or colour;
     transparency and 16-bit gray are kept).
 
@@ -126,17 +182,16 @@ def denoise_photo(image: str, sigma: float | None = None) -> tuple[Image.Image, 
         image: the photo (PNG, JPEG, TIFF, BMP, GIF or WebP).
         sigma: the noise level as a standard deviation on the 0-255 scale (e.g. 25); 0 or empty estimates it
             from the photo.
+        noise: "gaussian" for even grain (added noise, scans, renders); "camera" for a phone or camera JPEG, whose
+            demosaicked, compressed noise hides from the usual estimate. Only matters when sigma is estimated.
 
     Returns:
         The cleaned photo as a PNG, the noise level used (0-255 scale; the estimate when sigma was 0 or empty) and the
         time the network took in seconds.
     """
-    pic = api.load_image(image)
-    thread = _photo_threads["large" if pic.megapixels * 1e6 > LARGE_PHOTO else "small"]
     level = float(sigma) if sigma not in (None, "") and float(sigma) > 0 else None  # 0 would mean "no noise"
-    r = thread.submit(api.denoise_picture, pic, level).result()
-    png = api.to_png(r.pixels, pic.alpha, pic.bits)
-    return Image.open(io.BytesIO(png)), round(r.sigma, 2), round(r.seconds, 3)
+    png, used, seconds = _photo_workers.run(_lane(image), image, level, noise)
+    return Image.open(io.BytesIO(png)), round(used, 2), round(seconds, 3)
 
 
 @_facade_errors
@@ -162,7 +217,10 @@ def _photo_tab(demo: gr.Blocks) -> None:
     with gr.Row(equal_height=False):
         with gr.Column():
             image = photo_input(label="Noisy photo", format="png", sources=["upload", "clipboard"], height=520)
-            sigma = gr.Number(label="Noise level σ (0-255; 0 = estimate it)", value=0, minimum=0, maximum=255)
+            with gr.Row():
+                sigma = gr.Number(label="Noise level σ (0-255; 0 = estimate it)", value=0, minimum=0, maximum=255)
+                noise = gr.Radio([(v, k) for k, v in api.NOISE_KINDS.items()], value="gaussian",
+                                 label="Kind of noise (for the estimate)")
             with gr.Row():
                 which = gr.Dropdown(["astronaut", "camera"], value="astronaut", label="Test photo", scale=1)
                 add = gr.Slider(0, 75, value=25, step=1, label="Added noise σ", scale=2)
@@ -177,7 +235,7 @@ def _photo_tab(demo: gr.Blocks) -> None:
                 secs = gr.Number(label="Network time (s)", interactive=False)
     sample_btn.click(noisy_sample, [which, add, seed], image, api_name="noisy_sample", concurrency_id="light")
     demo.load(noisy_sample, [which, add, seed], image, api_visibility="private")  # something to denoise at once
-    go.click(denoise_photo, [image, sigma], [out, used, secs], api_name="denoise_photo",
+    go.click(denoise_photo, [image, sigma, noise], [out, used, secs], api_name="denoise_photo",
              concurrency_id="photo", concurrency_limit=PHOTO_LIMIT)
 
 
@@ -621,8 +679,18 @@ def main(host: str = HOST, port: int = PORT, mcp: bool = False) -> None:
     """Build and serve the app until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     sys.setswitchinterval(SWITCH_MS / 1000)
+    _photo_workers.start()
     demo = build_app()
     theme = gr.themes.Default(text_size=gr.themes.Size(**TEXT_SIZES))
     demo.launch(server_name=host, server_port=port, mcp_server=mcp, max_file_size=MAX_FILE_SIZE, ssr_mode=False,
                 state_session_capacity=SESSIONS, show_error=False, theme=theme, css=CSS,
-                footer_links=["api"])
+                footer_links=["api"], prevent_thread_lock=True)
+    # Python's full garbage collection walks every tracked object while holding the GIL: with gradio, fastapi and
+    # torch loaded that is ~600 000 objects, and every request waited ~330 ms whenever one ran (measured with
+    # gc.callbacks under the load test, several times a minute). Everything alive once the server is up lives as
+    # long as the server, so freeze it: the collector then walks only what requests create.
+    api.warm_up()
+    gc.collect()
+    gc.freeze()
+    log.info("startup objects frozen for the garbage collector: %d", gc.get_freeze_count())
+    demo.block_thread()

@@ -31,7 +31,7 @@ from engine.tiling import denoise, estimate_sigma
 __all__ = ["MAX_MEGAPIXELS", "DENOISER", "LoadedImage", "DenoiseResult", "load_image", "estimate_noise",
            "add_image_noise", "remove_impulses", "denoise_image", "denoise_picture", "image_baselines",
            "run_image_baseline", "image_quality", "to_png", "sample_image_names", "sample_image", "IMAGE_NOISES",
-           "preview", "zoom_crop", "denoise_thumbnail", "MIN_BLIND_SIDE", "NOISE_KINDS"]
+           "preview", "zoom_crop", "denoise_thumbnail", "MIN_BLIND_SIDE", "NOISE_KINDS", "denoise_file"]
 
 DENOISER = "image-denoiser-gray"  # one blind model for gray and colour (see engine/experiments/images.py)
 # A 24-megapixel camera photo (6000x4000) fits. Measured here (README, "Memory"): 24 MP denoise in 1140 MiB peak
@@ -332,6 +332,15 @@ def denoise_picture(img: Any, sigma: float | None = None, impulses: str | bool =
     np.clip(out, 0, 1, out=out)  # in place: a 24 MP colour result is 288 MB
     return DenoiseResult(out.astype(np.float32, copy=False), used * 255, sigma is None,
                          time.perf_counter() - t0, n)
+
+
+def denoise_file(path: str, sigma: float | None = None, kind: str = "gaussian") -> tuple[bytes, float, float]:
+    """Read an upload from `path`, denoise it and encode the result: (PNG bytes, sigma used on the 0-255 scale,
+    network seconds). A path in and bytes out, so a server can run it in a worker process without sending a
+    picture's pixels across."""
+    pic = load_image(path)
+    r = denoise_picture(pic, sigma, kind=kind)
+    return to_png(r.pixels, pic.alpha, pic.bits), r.sigma, r.seconds
 
 
 def denoise_image(img: Any, sigma: float | None = None) -> np.ndarray:

@@ -37,6 +37,25 @@ def test_photo_round_trip(client, tmp_path):
     assert sigma_given == 12.5
 
 
+def test_photo_camera_noise_option(client, tmp_path):
+    """A phone-like JPEG (camera noise, which an even-grain estimate under-reads): the "camera" kind estimates a
+    higher level than "gaussian" for the same file; the two-argument call still works (noise defaults to
+    gaussian); an unknown kind carries the facade's message."""
+    import numpy as np
+
+    from engine.data.camera_noise import camera_noise
+    from engine.data.images import eval_image
+
+    jpeg = tmp_path / "phone.jpg"
+    rgb = camera_noise(eval_image("astronaut")[:192, 160:352], "iso3200", seed=5, jpeg_quality=90)
+    Image.fromarray((np.clip(rgb, 0, 1) * 255).round().astype(np.uint8)).save(jpeg, quality=95)
+    _, even, _ = client.predict(handle_file(str(jpeg)), 0, "gaussian", api_name="/denoise_photo")
+    out, camera, _ = client.predict(handle_file(str(jpeg)), 0, "camera", api_name="/denoise_photo")
+    _, default, _ = client.predict(handle_file(str(jpeg)), 0, api_name="/denoise_photo")
+    assert png(out).size == (192, 192) and default == even
+    assert camera > 1.5 * even > 0
+
+
 def test_simulated_trace(client):
     plot, noisy, cleaned, peak, true_peak = client.predict("realistic", 3.0, 1, api_name="/simulate_radio")
     assert plot["type"] == "plotly" and '"noisy input"' in plot["plot"]

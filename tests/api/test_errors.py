@@ -68,3 +68,38 @@ def test_server_still_answers(client):
     """After the errors above the server keeps serving."""
     image, _ = client.predict("letters-ae", 0.0, 0.0, api_name="/decode_point")
     assert Image.open(image).size[0] > 0
+
+
+def test_a_photo_worker_that_dies_is_replaced(tmp_path):
+    """The out-of-memory killer (here: SIGKILL) takes a photo worker mid-photo: that photo gets a clear message, the
+    next one a fresh worker and a result."""
+    from engine import serve
+
+    photo = tmp_path / "p.png"
+    Image.fromarray((np.random.default_rng(0).random((600, 600)) * 255).astype(np.uint8)).save(photo)
+    workers = serve.PhotoWorkers()
+    try:
+        _kill_and_recover(workers, photo)
+    finally:
+        workers.close()
+
+
+def _kill_and_recover(workers, photo) -> None:
+    import io
+    import os
+    import signal
+    import threading
+
+    import psutil
+
+    before = {p.pid for p in psutil.Process().children(recursive=True)}  # e.g. the API tests' server: not ours
+    workers.run("large", str(photo), 20.0)  # started and warm
+    kids = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
+    assert kids
+    # Kill it while it works on the next photo (the kill lands at once: the worker is busy or idle either way).
+    threading.Timer(0.2, lambda: [os.kill(k.pid, signal.SIGKILL) for k in kids]).start()
+    with pytest.raises(ValueError, match="photo worker stopped"):
+        for _ in range(50):  # until the kill lands
+            workers.run("large", str(photo), 20.0)
+    png, sigma, _ = workers.run("large", str(photo), 20.0)
+    assert sigma == 20.0 and Image.open(io.BytesIO(png)).size == (600, 600)
