@@ -34,6 +34,15 @@ def loaded_images(page, n: int, timeout: int = 60_000) -> None:
         timeout=timeout)
 
 
+def drawn(page, timeout: int = 60_000) -> None:
+    """Wait until no block is dimmed: while an event runs Gradio lays a status overlay (".wrap.full") over each
+    output and fades it out (opacity, 0.1 s) when the update is drawn; a screenshot taken as the "pending" class
+    goes showed a washed-out photo."""
+    page.wait_for_function(
+        "!document.querySelector('.pending, .translucent') && [...document.querySelectorAll('.wrap.full')]"
+        ".every(w => getComputedStyle(w).opacity === '0')", timeout=timeout)
+
+
 def test_photo_tab(gradio_page):
     page = gradio_page
     page.get_by_role("tab", name="Photo denoiser").wait_for(timeout=60_000)
@@ -43,8 +52,7 @@ def test_photo_tab(gradio_page):
                            "l => l.textContent.includes('Network time')); const i = e && e.parentElement"
                            ".querySelector('input'); return i && parseFloat(i.value) > 0; })()", timeout=120_000)
     loaded_images(page, 2)
-    # Gradio dims an output block (class "pending", then an opacity transition) until the update is drawn.
-    page.wait_for_function("!document.querySelector('.pending, .translucent')", timeout=60_000)
+    drawn(page)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "serve-photo.png"))
     assert page.get_by_text("Error").count() == 0
@@ -59,5 +67,6 @@ def test_other_tabs(gradio_page, tab, pictures):
         loaded_images(page, pictures)
     else:
         page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    drawn(page)
     page.screenshot(path=str(SHOTS / f"serve-{tab.split()[0].lower()}.png"), full_page=True)
     assert page.get_by_text("Error").count() == 0
