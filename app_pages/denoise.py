@@ -4,7 +4,7 @@ import hashlib
 
 import streamlit as st
 
-from app_pages import url_state
+from app_pages import denoise_views, url_state
 from engine import api
 
 st.title("🖼️ Photo denoiser")
@@ -67,11 +67,6 @@ def _denoised(key: str, _pixels, sigma, kind):
     return api.denoise_picture(_pixels, sigma, kind=kind)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _baseline(key: str, name: str, _pixels, sigma):
-    return api.run_image_baseline(name, _pixels, sigma)
-
-
 # --- the picture --------------------------------------------------------------------------------------------
 c1, c2, c3 = st.columns([1.2, 1.4, 1.2], gap="large")
 with c1:
@@ -119,32 +114,14 @@ for note in pic.notes:
     st.info(note)
 
 
-def _denoise_large(key: str, noisy, sigma) -> api.DenoiseResult:
-    """A big picture: a progress bar and a Stop button (a click reruns the page, which ends the work at the next
-    tile); the result is kept for this session only, one picture at a time (a 24 MP result is ~300 MB)."""
-    if S.get("dn_big", (None,))[0] == key:
-        return S.dn_big[1]
-    if S.get("dn_stopped") == key:
-        st.info("Stopped. Nothing was changed.")
-        st.button("Denoise it after all", on_click=lambda: S.pop("dn_stopped", None), key="dn_resume")
-        st.stop()
-    st.button("⏹ Stop", key="dn_stop", on_click=lambda: S.update(dn_stopped=key),
-              help="Stop denoising this picture; change a setting or press 'Denoise it after all' to start again.")
-    bar = st.progress(0.0, text=f"Denoising {pic.megapixels:.1f} megapixels tile by tile...")
-    res = api.denoise_picture(noisy, sigma, on_progress=lambda f: bar.progress(f, text=f"Denoising... {f:.0%}"),
-                              kind=S.dn_kind)
-    bar.empty()
-    S.dn_big = (key, res)
-    return res
-
-
 kind, level, seed = S.dn_noise, float(S.dn_level), int(S.dn_seed)
 clean = pic.pixels if kind != "none" or upload is None else None  # a sample is its own clean reference
 noisy_key = f"{key}|{kind}|{level:g}|{seed}"
 try:
     noisy = _noisy(noisy_key, pic, kind, level, seed)
     if pic.megapixels > BIG_MP:
-        res = _denoise_large(f"{noisy_key}|{manual}|{noise_kind}", noisy, manual)
+        res = denoise_views.denoise_large(f"{noisy_key}|{manual}|{noise_kind}", noisy, manual, noise_kind,
+                                          pic.megapixels)
     else:
         with st.spinner("Denoising..."):
             res = _denoised(f"{noisy_key}|{manual}|{noise_kind}", noisy, manual, noise_kind)
@@ -172,31 +149,5 @@ right.image(api.preview(res.pixels), caption="Denoised by the network", width="s
 st.download_button("⬇️ Download the denoised picture (PNG)", api.to_png(res.pixels, pic.alpha, pic.bits),
                    file_name=f"{stem}-denoised.png", mime="image/png", key="dn_download")
 
-st.subheader("Zoom in")
-z = st.columns([2, 2, 1])
-cx = z[0].slider("Across (%)", 0, 100, 50, key="dn_cx") / 100
-cy = z[1].slider("Down (%)", 0, 100, 40, key="dn_cy") / 100
-zoom = z[2].selectbox("Zoom", [1, 2, 4, 8], index=1, key="dn_zoom", format_func=lambda v: f"{v}x")
-views = [("Noisy" if kind != "none" else "Input", noisy), ("Network", res.pixels)]
-if clean is not None and kind != "none":
-    views.append(("Clean", clean))
-for col, (name, px) in zip(st.columns(len(views)), views):
-    col.image(api.zoom_crop(px, cx, cy, zoom), caption=name, width="stretch")
-
-st.subheader("Compare with classical denoisers")
-picked = st.multiselect("Baselines (each runs when picked; times are on this CPU)", api.image_baselines(),
-                        key="dn_baselines",
-                        help="BM3D appears when its optional package is installed." if "BM3D" not in
-                        api.image_baselines() else None)
-if picked:
-    rows = [{"method": "network", "seconds": round(res.seconds, 3),
-             **({"PSNR (dB)": round(after["psnr"], 2), "SSIM": round(after["ssim"], 3)} if clean is not None else {})}]
-    cols = st.columns(len(picked))
-    for col, name in zip(cols, picked):
-        with st.spinner(f"Running {name}..."):
-            out, sec = _baseline(f"{noisy_key}|{manual}", name, noisy, manual)
-        q = api.image_quality(clean, out) if clean is not None else {}
-        rows.append({"method": name, "seconds": round(sec, 3),
-                     **({"PSNR (dB)": round(q["psnr"], 2), "SSIM": round(q["ssim"], 3)} if q else {})})
-        col.image(api.zoom_crop(out, cx, cy, zoom), caption=f"{name} — {sec:.2f} s", width="stretch")
-    st.dataframe(rows, hide_index=True)
+denoise_views.zoom_and_compare(noisy, res, clean, kind != "none", f"{noisy_key}|{manual}", manual,
+                               after if clean is not None else None)
