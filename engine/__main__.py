@@ -68,7 +68,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         for k, v in metrics.items():
             print(f"{k:28s} {v:g}")
         for b in exp.bars:
-            print(f"bar {str(b):24s} {'met' if b.holds(metrics) else 'NOT MET'}")
+            verdict = "met" if b.holds(metrics) else "NOT MET"
+            print(f"bar {str(b):24s} {verdict if b.judged(metrics) else 'not judged (metric not measured here)'}")
     print(json.dumps(metrics))
     return 0
 

@@ -128,7 +128,7 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
         "distributed": {"world_size": dist.world_size, "backend": dist.backend or None,
                         "per_process_batch": cfg.batch_size // dist.world_size, "effective_batch": cfg.batch_size},
         "eval_seed": EVAL_SEED, "metrics": metrics,
-        "bars": {str(b): bool(b.holds(metrics)) for b in exp.bars},
+        "bars": {str(b): bool(b.holds(metrics)) for b in exp.bars if b.judged(metrics)},
         "loss_history": [round(float(v), 5) for v in history],
     }
     if resume:

@@ -15,6 +15,10 @@ from pathlib import Path
 import numpy as np
 
 EVAL_IMAGES = ("camera", "astronaut")
+# A further held-out set (issue 15), bundled with scikit-learn and matplotlib rather than scikit-image, so no model
+# here was ever trained on them: (source, file). Evaluated in gray (their luminance), see `heldout_images`.
+HELDOUT = (("sklearn", "china.jpg"), ("sklearn", "flower.jpg"), ("matplotlib", "grace_hopper.jpg"),
+           ("matplotlib", "Minduka_Present_Blue_Pack.png"))
 # Bundled with scikit-image (no download). Synthetic drawings get a lower weight: photos are what people upload.
 PHOTOS = ("coffee", "chelsea", "rocket", "moon", "brick", "grass", "gravel", "coins", "hubble_deep_field",
           "immunohistochemistry", "retina", "cell", "clock", "page", "text", "microaneurysms", "stereo_motorcycle")
@@ -66,7 +70,7 @@ def bundled() -> list[tuple[str, np.ndarray]]:
 
     out = []
     for name in PHOTOS + DRAWINGS:
-        assert name not in EVAL_IMAGES
+        assert name not in EVAL_IMAGES and name not in {f.split(".")[0] for _, f in HELDOUT}
         img = getattr(sd, name)()
         if name == "stereo_motorcycle":  # a stereo pair plus disparity: keep the two photos
             out += [("stereo_motorcycle_left", img[0]), ("stereo_motorcycle_right", img[1])]
@@ -112,6 +116,8 @@ class PatchPool:
     weights: np.ndarray
     names: list[str]
 
+    sources: tuple[dict, ...] = ()  # how the planes were grouped and weighted (see `mixed`), for the manifest
+
     @classmethod
     def build(cls, pictures: list[tuple[str, np.ndarray]]) -> "PatchPool":
         ps, ws, ns = [], [], []
@@ -133,12 +139,27 @@ class PatchPool:
             out[k] = q[:, ::-1] if rng.random() < 0.5 else q
         return out
 
+    @classmethod
+    def mixed(cls, parts: list[tuple[dict, "PatchPool", float]]) -> "PatchPool":
+        """One pool that draws from each part with a fixed probability; inside a part the planes keep their
+        relative weights. `parts`: (description for the manifest, pool, probability); probabilities sum to 1."""
+        total = sum(p for _, _, p in parts)
+        assert abs(total - 1) < 1e-9, total
+        ps, ws, ns = [], [], []
+        for _, pool, prob in parts:
+            ps += pool.planes
+            ws.append(pool.weights * prob)
+            ns += pool.names
+        return cls(ps, np.concatenate(ws), ns, tuple({**d, "p": p} for d, _, p in parts))
+
     def manifest(self) -> dict:
         """For the model card: every plane patches are cut from (name[channel]: 0 luminance, 1-2 decorrelated
-        chroma), its size and its sampling probability, and the pictures held out for evaluation."""
-        return {"planes": [{"plane": n, "shape": list(p.shape), "p": round(float(w), 5)}
+        chroma), its size and its sampling probability, the sources they were grouped in with each source's
+        probability, and the pictures held out for evaluation."""
+        return {"sources": list(self.sources),
+                "planes": [{"plane": n, "shape": list(p.shape), "p": round(float(w), 5)}
                            for n, p, w in zip(self.names, self.planes, self.weights)],
-                "never_trained_on": list(EVAL_IMAGES)}
+                "never_trained_on": list(EVAL_IMAGES) + [f"{src}:{f}" for src, f in HELDOUT]}
 
     def fingerprint(self) -> str:
         h = hashlib.sha256()
@@ -154,3 +175,22 @@ def eval_image(name: str) -> np.ndarray:
     if name not in EVAL_IMAGES:
         raise ValueError(f"Evaluation images are {EVAL_IMAGES}, not {name!r}.")
     return to_float(getattr(sd, name)())
+
+
+def heldout_images() -> list[tuple[str, np.ndarray]]:
+    """The held-out set of issue 15 as (name, gray picture on 0-1): luminance (the RGB mean, the network's first
+    decorrelated channel); an RGBA picture is composited on white first."""
+    import os
+
+    import matplotlib
+    import sklearn.datasets
+    from PIL import Image
+
+    roots = {"sklearn": os.path.join(os.path.dirname(sklearn.datasets.__file__), "images"),
+             "matplotlib": os.path.join(matplotlib.get_data_path(), "sample_data")}
+    out = []
+    for src, fn in HELDOUT:
+        with Image.open(os.path.join(roots[src], fn)) as im:
+            a = to_float(np.asarray(im))
+        out.append((fn.split(".")[0], a.mean(-1).astype(np.float32) if a.ndim == 3 else a))
+    return out

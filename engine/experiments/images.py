@@ -37,10 +37,34 @@ class ImageTrainConfig(TrainConfig):
 _EXTRA: list[tuple[str, np.ndarray]] = []  # pictures from `--data DIR`
 _POOL: list[images.PatchPool] = []
 
+# Issue 15: procedural pictures beside the photos, so the network sees occlusion edges at every scale (dead leaves)
+# and flat fills with sharp edges and text (flat graphics), which photos alone under-represent. Each source is
+# drawn with a fixed probability, whatever its number of planes.
+SYNTH_SIZE = 256
+DEAD_LEAVES_SEEDS = range(64)
+FLAT_SEEDS = range(128)
+FLAT_EVAL_SEED = 1_000_003  # the held-out flat-graphics render: never a training seed (asserted in `pool`)
+SOURCE_P = {"photos": 0.6, "dead_leaves": 0.2, "flat_graphics": 0.2}
+
 
 def pool() -> images.PatchPool:
+    """The training pool: bundled photos (+ `--data`), dead leaves and flat graphics with `SOURCE_P`."""
+    from engine.data import synthetic
+
     if not _POOL:
-        _POOL.append(images.PatchPool.build(images.bundled() + _EXTRA))
+        assert FLAT_EVAL_SEED not in FLAT_SEEDS
+        photos = images.PatchPool.build(images.bundled() + _EXTRA)
+        leaves = images.PatchPool.build([(f"dead_leaves(seed={k})", synthetic.dead_leaves(SYNTH_SIZE, seed=k))
+                                         for k in DEAD_LEAVES_SEEDS])
+        flat = images.PatchPool.build([(f"flat_graphics(seed={k})", synthetic.flat_graphics(SYNTH_SIZE, seed=k))
+                                       for k in FLAT_SEEDS])
+        seeds = {"dead_leaves": DEAD_LEAVES_SEEDS, "flat_graphics": FLAT_SEEDS}
+        _POOL.append(images.PatchPool.mixed(
+            [({"source": "photos", "what": "scikit-image bundled pictures" + (" + --data" if _EXTRA else "")},
+              photos, SOURCE_P["photos"])] +
+            [({"source": k, "what": f"engine.data.synthetic.{k}({SYNTH_SIZE}, seed=k), k in "
+                                    f"{seeds[k].start}..{seeds[k].stop - 1}"}, p, SOURCE_P[k])
+             for k, p in (("dead_leaves", leaves), ("flat_graphics", flat))]))
     return _POOL[0]
 
 
@@ -113,6 +137,14 @@ def measure(model, downscale: int = 1, seed: int = NOISE_SEED, sigmas=SIGMAS, rg
             tiling.denoise(model, noisy)  # sigma estimate included: it is part of a blind call
             times.append(time.perf_counter() - t0)
         out["sec_512_gray"] = float(np.median(times))
+        if rgb:  # the issue's other speed bar: a 512x512 colour picture (three planes through the network)
+            noisy = noisy_copy(images.eval_image("astronaut"), 25, seed)
+            times = []
+            for _ in range(3):
+                t0 = time.perf_counter()
+                tiling.denoise(model, noisy)
+                times.append(time.perf_counter() - t0)
+            out["sec_512_rgb"] = float(np.median(times))
     return {k: round(float(v), 4) for k, v in out.items()}
 
 
@@ -148,9 +180,13 @@ def evaluate(model, seed: int = 0) -> dict[str, float]:
     """The card's metrics. A freshly trained model first gets its level gain fitted (on training pictures); a
     loaded checkpoint already carries it. The issue defines these metrics on noise seed 0, so `seed` is unused
     here (the quality tests' downscaled checks draw other seeds)."""
+    from engine.experiments.images_breadth import measure_breadth
+
     if float(model.level_gain) != float(model.level_gain):  # NaN: trained since the last fit
         calibrate_level(model)
-    return {**measure(model), "level_gain": tiling.level_gain(model)}
+    out = measure(model)
+    out.update({k: round(float(v), 4) for k, v in measure_breadth(model, out, FLAT_EVAL_SEED).items()})
+    return {**out, "level_gain": tiling.level_gain(model)}
 
 
 def bench(model, quick: bool = False) -> dict:
@@ -241,8 +277,9 @@ register_experiment(Experiment(
     lab="images",
     title="Photo denoiser",
     description="Blind FFDNet-style CNN at half resolution with a noise-level map, trained on scikit-image's "
-                "bundled pictures (never camera/astronaut) with Gaussian noise sigma 0-55; colour via a "
-                "decorrelated colour space.",
+                "bundled pictures (never camera/astronaut or the held-out set) with Gaussian noise sigma 0-55; "
+                "colour via a decorrelated colour space. Retraining now mixes in dead-leaves and flat-graphics "
+                "renders (not in the shipped weights: two sittings did not improve the held-out photos).",
     family="ffdnet",
     model_config=FFDNetConfig(channels=1, widths=(32, 64, 128), convs=2, scale=2),
     train_config=ImageTrainConfig(epochs=40, steps_per_epoch=200, batch_size=32, lr=1e-3, warmup_steps=200,
@@ -254,7 +291,11 @@ register_experiment(Experiment(
     input_shape=(1, 64, 64),
     headline="psnr_s25",
     bars=(Bar("margin_nlmeans_s25", ">=", 0.5), Bar("margin_nlmeans_rgb_s25", ">=", 0.5),
-          Bar("sec_512_gray", "<=", 1.0)),
+          Bar("sec_512_gray", "<=", 1.0), Bar("sec_512_rgb", "<=", 3.0),
+          # Issue 15. BM3D is optional: without it these four are not judged (eval says so on stderr).
+          *(Bar(f"psnr_gain_vs_bm3d_{k}", ">=", 0.0, optional=True) for k in ("s15", "s25", "s50", "rgb_s25")),
+          Bar("margin_bm3d_heldout_s25", ">=", -0.1, optional=True), Bar("margin_nlmeans_heldout_s25", ">=", 0.5),
+          Bar("margin_nlmeans_flat_s15", ">=", 0.0)),
     bench=bench,
     use_data=use_data,
     tags=("images",),

@@ -10,6 +10,7 @@ clipped): its margin over NL-means is thin (card: +0.56 dB against a bar of 0.5)
 import pytest
 
 from engine import api
+from engine.experiments import get_experiment
 from engine.experiments import images as lab
 
 
@@ -46,3 +47,59 @@ def test_gray_bar_half_a_db_over_nlmeans_at_sigma_25_full_size(model):
     full = lab.measure(model, sigmas=(25,), rgb=False, time_it=False)
     assert full["margin_nlmeans_s25"] >= 0.5, full
     assert full["psnr_s25"] == pytest.approx(api.card("image-denoiser-gray")["metrics"]["psnr_s25"], abs=1e-3)
+
+
+# --- Issue 15: against BM3D, on a held-out set of photos and on a held-out flat-graphics render ---------------------
+# BM3D (bm3d 4.0.3, given the true sigma) on the card's own noisy pictures (Gaussian, seed 0, not clipped), as
+# `python -m engine eval image-denoiser-gray --json` measured them: BM3D is deterministic given its input, so the
+# network is measured fresh here (~30 s) and compared with these; one of them is re-measured when bm3d is installed.
+BM3D = {"s15": 32.0366, "s25": 29.9102, "s50": 27.8037, "rgb_s25": 32.7053, "heldout_s25": 30.5573}
+# Bars the shipped checkpoint misses, with what it measures (`eval`, the card's settings); strict xfails.
+MISSED = {"psnr_gain_vs_bm3d_s15": -0.376, "psnr_gain_vs_bm3d_s25": -0.327, "psnr_gain_vs_bm3d_s50": -0.173,
+          "psnr_gain_vs_bm3d_rgb_s25": -0.524, "margin_bm3d_heldout_s25": -0.489, "margin_nlmeans_flat_s15": -1.475}
+
+
+@pytest.fixture(scope="module")
+def full(model):
+    """The card's measurement without BM3D: full size, noise seed 0, the network blind, NL-means in the same run."""
+    from engine.experiments import images_breadth as breadth
+
+    m = lab.measure(model, time_it=False)
+    m.update(breadth.heldout(model, bm3d=False))
+    m.update(breadth.flat(model, lab.FLAT_EVAL_SEED, bm3d=False))
+    for k in ("s15", "s25", "s50", "rgb_s25"):
+        m[f"psnr_gain_vs_bm3d_{k}"] = m[f"psnr_{k}"] - BM3D[k]
+    m["margin_bm3d_heldout_s25"] = m["psnr_heldout_s25"] - BM3D["heldout_s25"]
+    return m
+
+
+def _bar(metric):
+    bar = next(b for b in get_experiment("image-denoiser-gray").bars if b.metric == metric)
+    if metric in MISSED:
+        return pytest.param(bar, marks=pytest.mark.xfail(strict=True, reason=f"missed: the shipped model measures "
+                                                                           f"{metric} = {MISSED[metric]}"))
+    return bar
+
+
+ISSUE_15 = ("psnr_gain_vs_bm3d_s15", "psnr_gain_vs_bm3d_s25", "psnr_gain_vs_bm3d_s50", "psnr_gain_vs_bm3d_rgb_s25",
+            "margin_bm3d_heldout_s25", "margin_nlmeans_heldout_s25", "margin_nlmeans_flat_s15")
+
+
+@pytest.mark.parametrize("bar", [_bar(k) for k in ISSUE_15], ids=str)
+def test_issue_15_bar(full, bar):
+    assert bar.holds(full), f"{bar}: measured {full[bar.metric]:.3f}"
+
+
+def test_the_recorded_bm3d_numbers_are_what_bm3d_gives():
+    from engine import baselines
+    from engine.data import images
+
+    if not baselines.bm3d_available():
+        pytest.skip("bm3d is optional and not installed")
+    cam = images.eval_image("camera")
+    got = lab.psnr(cam, baselines.bm3d(lab.noisy_copy(cam, 25, lab.NOISE_SEED), 25 / 255))
+    assert got == pytest.approx(BM3D["s25"], abs=2e-3)
+
+
+def test_colour_512_takes_at_most_3_s(model):
+    assert lab.measure(model, sigmas=(), rgb=True)["sec_512_rgb"] <= 3.0

@@ -30,10 +30,48 @@ def test_training_pictures_never_include_the_evaluation_ones():
     camera = images.eval_image("camera")
     assert not any(p.shape == camera.shape and np.allclose(p, camera) for p in pool.planes)
     manifest = pool.manifest()  # what the card records under training_data
-    assert manifest["never_trained_on"] == ["camera", "astronaut"]
+    heldout = [f.split(".")[0] for _, f in images.HELDOUT]
+    assert manifest["never_trained_on"][:2] == ["camera", "astronaut"] and len(manifest["never_trained_on"]) == 6
     assert {m["plane"].split("[")[0] for m in manifest["planes"]} >= {"coffee", "moon", "brick"}
-    assert not any(m["plane"].startswith(("camera", "astronaut")) for m in manifest["planes"])
+    assert not any(m["plane"].startswith(("camera", "astronaut", *heldout)) for m in manifest["planes"])
     assert sum(m["p"] for m in manifest["planes"]) == pytest.approx(1.0, abs=1e-3)
+    # Each source is drawn with its stated probability, whatever its number of planes.
+    assert {s["source"]: s["p"] for s in manifest["sources"]} == lab.SOURCE_P
+    for src in ("dead_leaves", "flat_graphics"):
+        share = sum(m["p"] for m in manifest["planes"] if m["plane"].startswith(src))
+        assert share == pytest.approx(lab.SOURCE_P[src], abs=1e-3)
+    assert lab.FLAT_EVAL_SEED not in lab.FLAT_SEEDS
+    assert f"flat_graphics(seed={lab.FLAT_EVAL_SEED})[0]" not in {m["plane"] for m in manifest["planes"]}
+
+
+def test_heldout_set_is_four_readable_pictures_no_training_picture_equals():
+    held = images.heldout_images()
+    assert len(held) >= 4 and all(a.ndim == 2 and a.dtype == np.float32 and 0 <= a.min() <= a.max() <= 1
+                                  for _, a in held)
+    planes = lab.pool().planes
+    for name, a in held:
+        assert not any(p.shape == a.shape and np.allclose(p, a, atol=0.02) for p in planes), name
+
+
+def test_optional_bar_is_not_judged_when_its_metric_is_missing():
+    from engine.registry import Bar
+
+    bar, required = Bar("psnr_gain_vs_bm3d_s25", ">=", 0.0, optional=True), Bar("psnr_s25", ">=", 0.0)
+    assert not bar.judged({}) and bar.holds({})
+    assert bar.judged({"psnr_gain_vs_bm3d_s25": -0.3}) and not bar.holds({"psnr_gain_vs_bm3d_s25": -0.3})
+    with pytest.raises(KeyError):
+        required.holds({})
+
+
+def test_flat_eval_render_is_deterministic_and_breadth_skips_bm3d_keys_without_it(capsys):
+    from engine.experiments import images_breadth
+
+    a = images_breadth.flat_eval_image(lab.FLAT_EVAL_SEED)
+    assert a.shape == (512, 512, 3) and np.array_equal(a, images_breadth.flat_eval_image(lab.FLAT_EVAL_SEED))
+    m = images_breadth.measure_breadth(random_model(widths=(8, 8, 8)), {}, lab.FLAT_EVAL_SEED, with_bm3d=False)
+    assert set(m) == {"psnr_heldout_s25", "nlmeans_heldout_s25", "margin_nlmeans_heldout_s25", "psnr_flat_s15",
+                      "nlmeans_flat_s15", "margin_nlmeans_flat_s15"}
+    assert "BM3D not installed" in capsys.readouterr().err
 
 
 def test_patches_shapes_range_augmentation_and_determinism():
