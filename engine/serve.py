@@ -36,6 +36,7 @@ import gradio as gr  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from engine import api  # noqa: E402
+from engine.workers import worker_start  # noqa: E402
 
 log = logging.getLogger("engine.serve")
 
@@ -72,7 +73,8 @@ class PhotoWorkers:
         with self._lock:
             if lane not in self._pools:
                 # spawn, not fork: forking a process that runs server threads can copy a held lock into the child.
-                pool = ProcessPoolExecutor(1, mp.get_context("spawn"), initializer=os.nice, initargs=(PHOTO_NICE,))
+                pool = ProcessPoolExecutor(1, mp.get_context("spawn"), initializer=worker_start,
+                                           initargs=(PHOTO_NICE, os.getpid()))
                 pool.submit(api.denoise_thumbnail)  # imports torch and loads the denoiser before the first photo
                 self._pools[lane] = pool
             return self._pools[lane]
