@@ -258,16 +258,24 @@ def _bands(a: np.ndarray, rows: int = 256):
         yield a[y:y + rows]
 
 
-def _count_impulses(a: np.ndarray, axes: tuple[int, ...], rows: int = 256) -> int:
-    from scipy import ndimage
-
-    n, h = 0, a.shape[0]
-    for y in range(0, h, rows):
-        y0, y1 = max(0, y - 1), min(h, y + rows + 1)  # one halo row each side (reflect only at the picture's edge)
-        slab = a[y0:y1]
-        med = ndimage.median_filter(slab, size=axes, mode="reflect")[y - y0:y - y0 + rows]
-        core = slab[y - y0:y - y0 + rows]
-        n += int((((core <= 0.0) | (core >= 1.0)) & (np.abs(core - med) > 0.25)).sum())
+def _count_impulses(a: np.ndarray, axes: tuple[int, ...] = (3, 3), chunk: int = 1 << 20) -> int:
+    """How many values are impulses (at an extreme and more than 0.25 from their 3x3 median, per channel), with
+    the median computed at the extreme values only: a noisy photo clipped to 8 bits has a few % of them, and a
+    whole-picture median filter for the count took 3.3 s of a 12 MP photo's 23 s. Equal to the median filter's
+    count with mode="reflect" (an index past the edge is the edge pixel: clipping the index does exactly that).
+    `axes` is the filter's shape: (3, 3) or (3, 3, 1), both a 3x3 window within each channel."""
+    planes = a[..., None] if a.ndim == 2 else a
+    h, w = planes.shape[:2]
+    dy, dx = (d.ravel() for d in np.mgrid[-1:2, -1:2])
+    n = 0
+    for c in range(planes.shape[2]):
+        p = planes[..., c]
+        ys, xs = np.nonzero((p <= 0.0) | (p >= 1.0))
+        for s in range(0, len(ys), chunk):
+            y, x = ys[s:s + chunk], xs[s:s + chunk]
+            win = p[np.clip(y[:, None] + dy, 0, h - 1), np.clip(x[:, None] + dx, 0, w - 1)]
+            med = np.partition(win, 4, axis=1)[:, 4]
+            n += int((np.abs(p[y, x] - med) > 0.25).sum())
     return n
 
 
