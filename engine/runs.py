@@ -106,12 +106,35 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
     wall = time.time() - t0
     if exp.fit is not None and "seconds" in out:  # training time over every sitting of a resumed run
         wall = float(out["seconds"])
-    if dist.world_size > 1:
-        import torch.distributed as tdist
+    if dist.world_size > 1 and dist.rank != 0:
+        _leave_process_group()  # waits there for rank 0 to evaluate and write
+        return model, {}  # only rank 0 evaluates and writes
+    try:
+        return model, _finish(exp, name, model, cfg, state, wall, dist, previous, command, data, save, resume,
+                              resumable, fitted_extras)
+    finally:
+        if dist.world_size > 1:
+            _leave_process_group()
 
-        if dist.rank != 0:
-            tdist.destroy_process_group()
-            return model, {}  # only rank 0 evaluates and writes
+
+def _leave_process_group() -> None:
+    """Every rank leaves the process group together, after rank 0 has written, with nothing left holding it.
+    Ranks used to abort now and then at exit ("terminate called without an active exception", exit code -6; 4 of
+    12 torchrun runs here): the trainer's DistributedDataParallel wrapper, kept alive by a reference cycle, still
+    held the gloo process group, whose worker threads were then torn down during interpreter finalisation. Collect
+    it first, so the group's threads stop inside destroy_process_group."""
+    import gc
+
+    import torch.distributed as tdist
+
+    gc.collect()
+    tdist.barrier()
+    tdist.destroy_process_group()
+
+
+def _finish(exp, name: str, model, cfg, state, wall: float, dist, previous, command, data, save: bool,
+            resume: bool, resumable, fitted_extras: dict) -> dict:
+    """Rank 0 (or the only process): evaluate, write the card and the checkpoint; the card."""
     for p in model.parameters():
         p.requires_grad_(False)
     metrics = exp.evaluate(model, EVAL_SEED)
@@ -146,11 +169,7 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
         checkpoints.clear_cache()  # the next load reads the new checkpoint (and forgets grids decoded from the old)
         if resumable is not None:
             resumable.path.unlink(missing_ok=True)  # the run is complete: nothing left to resume
-    if dist.world_size > 1:
-        import torch.distributed as tdist
-
-        tdist.destroy_process_group()
-    return model, card_
+    return card_
 
 
 def state_path(name: str) -> Path:
