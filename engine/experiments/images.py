@@ -129,22 +129,16 @@ def measure(model, downscale: int = 1, seed: int = NOISE_SEED, sigmas=SIGMAS, rg
         out["psnr_rgb_s25"] = psnr(ast, tiling.denoise(model, noisy)[0])
         out["nlmeans_rgb_s25"] = psnr(ast, baselines.nl_means(noisy))
         out["margin_nlmeans_rgb_s25"] = out["psnr_rgb_s25"] - out["nlmeans_rgb_s25"]
-    if time_it:
-        noisy = noisy_copy(images.eval_image("camera"), 25, seed)
-        times = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            tiling.denoise(model, noisy)  # sigma estimate included: it is part of a blind call
-            times.append(time.perf_counter() - t0)
-        out["sec_512_gray"] = float(np.median(times))
-        if rgb:  # the other speed bar: a 512x512 colour picture (three planes through the network)
-            noisy = noisy_copy(images.eval_image("astronaut"), 25, seed)
+    if time_it:  # the median of 3 blind calls (the sigma estimate is part of one), gray and, if asked, colour
+        pictures = {"sec_512_gray": "camera", **({"sec_512_rgb": "astronaut"} if rgb else {})}
+        for key, name in pictures.items():
+            noisy = noisy_copy(images.eval_image(name), 25, seed)
             times = []
             for _ in range(3):
                 t0 = time.perf_counter()
                 tiling.denoise(model, noisy)
                 times.append(time.perf_counter() - t0)
-            out["sec_512_rgb"] = float(np.median(times))
+            out[key] = float(np.median(times))
     return {k: round(float(v), 4) for k, v in out.items()}
 
 
