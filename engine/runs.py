@@ -107,34 +107,10 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
     if exp.fit is not None and "seconds" in out:  # training time over every sitting of a resumed run
         wall = float(out["seconds"])
     if dist.world_size > 1 and dist.rank != 0:
-        _leave_process_group()  # waits there for rank 0 to evaluate and write
-        return model, {}  # only rank 0 evaluates and writes
-    try:
-        return model, _finish(exp, name, model, cfg, state, wall, dist, previous, command, data, save, resume,
-                              resumable, fitted_extras)
-    finally:
-        if dist.world_size > 1:
-            _leave_process_group()
-
-
-def _leave_process_group() -> None:
-    """Every rank leaves the process group together, after rank 0 has written, with nothing left holding it.
-    Ranks used to abort now and then at exit ("terminate called without an active exception", exit code -6; 4 of
-    12 torchrun runs here): the trainer's DistributedDataParallel wrapper, kept alive by a reference cycle, still
-    held the gloo process group, whose worker threads were then torn down during interpreter finalisation. Collect
-    it first, so the group's threads stop inside destroy_process_group."""
-    import gc
-
-    import torch.distributed as tdist
-
-    gc.collect()
-    tdist.barrier()
-    tdist.destroy_process_group()
-
-
-def _finish(exp, name: str, model, cfg, state, wall: float, dist, previous, command, data, save: bool,
-            resume: bool, resumable, fitted_extras: dict) -> dict:
-    """Rank 0 (or the only process): evaluate, write the card and the checkpoint; the card."""
+        # Only rank 0 evaluates and writes; this rank waits for it in the barrier. (Should rank 0 fail instead,
+        # torchrun stops the other ranks.)
+        _leave_process_group()
+        return model, {}
     for p in model.parameters():
         p.requires_grad_(False)
     metrics = exp.evaluate(model, EVAL_SEED)
@@ -169,7 +145,24 @@ def _finish(exp, name: str, model, cfg, state, wall: float, dist, previous, comm
         checkpoints.clear_cache()  # the next load reads the new checkpoint (and forgets grids decoded from the old)
         if resumable is not None:
             resumable.path.unlink(missing_ok=True)  # the run is complete: nothing left to resume
-    return card_
+    if dist.world_size > 1:
+        _leave_process_group()
+    return model, card_
+
+
+def _leave_process_group() -> None:
+    """Every rank leaves the process group together, after rank 0 has written, with nothing left holding it.
+    Ranks used to abort now and then at exit ("terminate called without an active exception", exit code -6; 4 of
+    12 torchrun runs here): the trainer's DistributedDataParallel wrapper, kept alive by a reference cycle, still
+    held the gloo process group, whose worker threads were then torn down during interpreter finalisation. Collect
+    it first, so the group's threads stop inside destroy_process_group."""
+    import gc
+
+    import torch.distributed as tdist
+
+    gc.collect()
+    tdist.barrier()
+    tdist.destroy_process_group()
 
 
 def state_path(name: str) -> Path:
