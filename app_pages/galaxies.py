@@ -105,9 +105,10 @@ st.image(api.galaxy_thumbs_from(samples), width=72)
 probs = api.galaxy_classify(samples).mean(0)
 st.caption("Classifier's mean class shares of these 12: "
            + ", ".join(f"{c} {p:.0%}" for c, p in zip(api.GALAXY_CLASSES, probs)))
-if st.button("Compare 100 samples' morphology with the renders", key="gal_morph"):
-    now, card = api.galaxy_morphology(model, 100, seed)
-    st.dataframe({"statistic": list(now), "W1 / spread (these 100)": [round(v, 3) for v in now.values()],
+if st.button(f"Compare {api.GALAXY_MORPH_N} samples' morphology with the renders", key="gal_morph"):
+    now, card = api.galaxy_morphology(model, seed=seed)
+    these = f"W1 / spread (these {api.GALAXY_MORPH_N})"
+    st.dataframe({"statistic": list(now), these: [round(v, 3) for v in now.values()],
                   "W1 / spread (2 000, card)": [round(card.get(k, float("nan")), 3) for k in now]},
                  hide_index=True)
     st.caption("Wasserstein-1 distance between the samples' and 1 000 held-out renders' statistics, divided by "

@@ -131,11 +131,13 @@ def _draw_params(rng: np.random.Generator, labels: np.ndarray, size: int) -> dic
 
 
 def render(n: int, seed: int, size: int = 64, classes: np.ndarray | list[int] | None = None,
-           return_params: bool = False):
+           return_params: bool = False, noise: bool = True):
     """Render `n` galaxies: (images float32 (N, 3, size, size) in [0, 1], labels int64 (N,)).
 
     `classes`: the class of each galaxy (length n), or None to draw them uniformly. The same (n, seed, size,
-    classes) always gives the same images. `return_params=True` also returns the drawn parameters (a dict)."""
+    classes) always gives the same images. `return_params=True` also returns the drawn parameters (a dict).
+    `noise=False` leaves out the sky and Poisson-like noise (the last random draw, so the galaxies, knots and stars
+    are the same as with noise): what a perfect decoder of the mean image would draw."""
     n, size = int(n), int(size)
     if n < 0 or size < 16:
         raise ValueError(f"render needs n >= 0 and size >= 16 (got n={n}, size={size}).")
@@ -237,15 +239,16 @@ def render(n: int, seed: int, size: int = 64, classes: np.ndarray | list[int] | 
     img = sfft.irfft2(sfft.rfft2(img) * _moffat_otf(p["fwhm"], size)[:, None], s=(size, size))
 
     # Sky + Poisson-like noise (Gaussian with variance sky + flux / gain), then the asinh stretch.
-    sigma = np.sqrt(f32(SKY_SIGMA ** 2) + np.clip(img, 0, None) / f32(GAIN))
-    img += sigma * rng.standard_normal(img.shape, dtype=f32)
+    if noise:
+        sigma = np.sqrt(f32(SKY_SIGMA ** 2) + np.clip(img, 0, None) / f32(GAIN))
+        img += sigma * rng.standard_normal(img.shape, dtype=f32)
     out = np.clip(np.arcsinh(img / f32(SOFT)) / f32(np.arcsinh(WHITE / SOFT)), 0, 1).astype(f32)
     return (out, labels, p) if return_params else (out, labels)
 
 
-def held_out(n: int, seed: int, size: int = 64, classes=None) -> tuple[np.ndarray, np.ndarray]:
+def held_out(n: int, seed: int, size: int = 64, classes=None, noise: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Renders from the held-out seed range (never drawn by training, whose seeds are < 2**31)."""
-    return render(n, HELD_OUT_SEED_OFFSET + int(seed), size, classes)
+    return render(n, HELD_OUT_SEED_OFFSET + int(seed), size, classes, noise=noise)
 
 
 def training_batch(rng: np.random.Generator, n: int, size: int = 64) -> tuple[np.ndarray, np.ndarray]:

@@ -23,6 +23,19 @@ def test_render_is_deterministic_and_seed_dependent():
     assert not np.array_equal(a, c)
 
 
+def test_noise_free_render_is_the_same_galaxies_without_the_noise():
+    noisy, y = galaxies.render(8, 5)
+    clean, y2 = galaxies.render(8, 5, noise=False)
+    assert (y == y2).all()
+    # The noise-free sky is smooth: pixel-to-pixel differences in a corner are a small fraction of the noisy ones.
+    step = lambda a: np.abs(np.diff(a[:, :, :8, :8], axis=-1)).mean()
+    assert step(clean) < 0.2 * step(noisy)
+    # Same galaxies: each noisy render is closer to its own noise-free version than to another galaxy's.
+    other, _ = galaxies.render(8, 6, noise=False)
+    own = np.abs(noisy - clean).reshape(8, -1).mean(1)
+    assert (own < np.abs(noisy - other).reshape(8, -1).mean(1)).all()
+
+
 def test_render_honours_classes_and_rejects_bad_ones():
     _, y = galaxies.render(3, 0, classes=[2, 1, 0])
     assert list(y) == [2, 1, 0]
