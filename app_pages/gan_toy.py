@@ -20,7 +20,9 @@ with st.expander("Settings (changing one restarts training)", expanded=True):
     n_critic = c4.number_input("Critic steps per generator step", 1, 10, 1 if loss == "gan" else 5,
                                 key=f"toy_nc_{loss}")
     c1, c2, c3, c4 = st.columns(4)
-    lam = c1.number_input("λ (WGAN-GP penalty)", 0.0, 100.0, 10.0, disabled=loss != "wgan-gp", key="toy_lam")
+    lam = c1.number_input("λ (WGAN-GP penalty)", 0.0, 100.0, 10.0, disabled=loss != "wgan-gp", key="toy_lam",
+                          help="10 is the paper's setting for images. Its authors' code for 2-D data uses 0.1: "
+                               "with 10 the grid's samples smear between the modes (docs/gans.md).")
     k = c2.number_input("k (WGAN-div weight)", 0.0, 20.0, 2.0, disabled=loss != "wgan-div", key="toy_k")
     p = c2.number_input("p (WGAN-div power)", 1.0, 10.0, 6.0, disabled=loss != "wgan-div", key="toy_p")
     lr = c3.select_slider("Adam learning rate", [1e-4, 3e-4, 1e-3, 3e-3], 1e-3, key="toy_lr")

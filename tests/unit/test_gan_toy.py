@@ -166,3 +166,21 @@ def test_adversarial_trainer_resumes_bit_for_bit(tmp_path):
         assert torch.equal(a, b)
     assert [s for s, _ in second.state.snapshots] == [2, 4, 6]
     np.testing.assert_array_equal(straight.state.snapshots[-1][1], second.state.snapshots[-1][1])
+
+
+def test_bench_rows_per_variant_and_bars_for_every_wgan_row():
+    from engine.experiments import gan_toy
+
+    variants = {"gan": {"loss": "gan"}, "wgan-gp lam=0.1": {"loss": "wgan-gp", "lam": 0.1}}
+    rep = gan_toy.toy_bench(steps=2, seeds=(0,), variants=variants, datasets=("ring",), log=lambda *_: None)
+    assert [r["loss"] for r in rep["rows"]] == ["gan", "wgan-gp lam=0.1"]
+    assert list(rep["bars"]) == ["wgan-gp lam=0.1 ring 8/8 modes and >= 70 % HQ in >= 4 of 5 seeds"]
+    assert rep["settings"]["variants"] == variants
+    # The verdicts count seeds: 4 of 5 perfect ring runs pass, 3 do not; the grid bar is on the mean.
+    run = lambda data, loss, modes, hq: {"data": data, "loss": loss, "modes": modes, "hq": hq}
+    ring = [run("ring", "wgan-div", 8, 0.9)] * 4 + [run("ring", "wgan-div", 3, 0.9)]
+    assert gan_toy.toy_bars(ring) == {"wgan-div ring 8/8 modes and >= 70 % HQ in >= 4 of 5 seeds": True}
+    ring[0] = run("ring", "wgan-div", 8, 0.5)
+    grid = [run("grid", "wgan-gp", 25, 0.3), run("grid", "wgan-gp", 22, 0.3)]
+    assert gan_toy.toy_bars(ring + grid) == {"wgan-div ring 8/8 modes and >= 70 % HQ in >= 4 of 5 seeds": False,
+                                             "wgan-gp grid >= 24 of 25 modes on average": False}
