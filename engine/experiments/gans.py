@@ -28,8 +28,8 @@ RENDER_SIZE = 64  # galaxies are rendered at 64 and area-averaged down, the same
 N_TRAIN = 10_000  # fixed training renders (cached), so a step costs the networks, not the renderer
 N_EVAL = 2000
 NEAREST_K = 5
-STEPS = 600  # generator steps, the same for all four (budget: see docs, measured steps/s)
-SNAPSHOT_EVERY = 100
+STEPS = 12_000  # generator steps, the same for all four (budget: see docs, measured steps/s: WGANs ~30 min)
+SNAPSHOT_EVERY = 500  # 24 replay frames
 N_FIXED = 16  # fixed latents replayed on the page
 
 
