@@ -152,11 +152,13 @@ def gan_pr_figure(rows: list[dict[str, Any]]):
     """Precision against recall for the trained GANs (the top-right corner is best)."""
     import plotly.graph_objects as go
 
-    fig = go.Figure(go.Scatter(x=[r.get("recall") for r in rows], y=[r.get("precision") for r in rows],
-                               text=[r["model"] for r in rows], mode="markers+text", textposition="top center",
-                               marker=dict(size=12)))
+    # One trace per model with a legend: the trained GANs sit close together, where text labels would overlap.
+    fig = go.Figure([go.Scatter(x=[r.get("recall")], y=[r.get("precision")], name=r["model"], mode="markers",
+                                marker=dict(size=13, symbol=sym, opacity=0.85))
+                     for r, sym in zip(rows, ("circle", "square", "diamond", "triangle-up", "x", "star"))])
     fig.update_layout(xaxis=dict(title="recall (diversity)", range=[0, 1.05]),
                       yaxis=dict(title="precision (fidelity)", range=[0, 1.1]), height=340,
+                      legend=dict(x=0.02, y=0.02, bgcolor="rgba(255,255,255,0.7)"),
                       margin=dict(l=40, r=10, t=10, b=40))
     return fig
 
