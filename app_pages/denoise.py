@@ -92,8 +92,8 @@ with c3:
     manual = None if blind else st.slider("Noise level for the network (sigma, 0-255)", 0, 75, 25, key="dn_sigma")
     noise_kind = st.radio("Noise kind", list(api.NOISE_KINDS), format_func=api.NOISE_KINDS.get, key="dn_kind",
                           disabled=not blind,
-                          help="Camera noise is smoothed by demosaicking and JPEG, so it hides from the usual "
-                               "estimate: pick 'camera photo' for pictures straight from a phone or camera.")
+                          help="'Camera photo' uses a network fine-tuned on simulated camera noise (demosaicked, "
+                               "JPEG-compressed, brighter where the light is); 'even grain' the Gaussian one.")
 
 st.query_params.from_dict({"src": "upload" if S.dn_source == "Upload" else "sample", "sample": S.dn_sample,
                            "noise": S.dn_noise, "level": f"{float(S.dn_level):g}", "seed": str(int(S.dn_seed))})
@@ -145,7 +145,7 @@ if clean is not None:
 left, right = st.columns(2)
 left.image(api.preview(noisy), caption="Noisy" if kind != "none" else "Input", width="stretch",
            output_format="JPEG")
-right.image(api.preview(res.pixels), caption="Denoised by the network", width="stretch", output_format="JPEG")
+right.image(api.preview(res.pixels), caption=f"Denoised by {res.model}", width="stretch", output_format="JPEG")
 st.download_button("⬇️ Download the denoised picture (PNG)", api.to_png(res.pixels, pic.alpha, pic.bits),
                    file_name=f"{stem}-denoised.png", mime="image/png", key="dn_download")
 

@@ -71,6 +71,7 @@ def run_bench(name: str | None = None, quick: bool = False, out: bool = True,
             print(f"  {k:28s} {v:g}")
         if timings is not None:
             rep["timings_ms"] = timings(exp, 5 if quick else 30)
+        if rep.get("timings_ms"):  # an experiment no page calls directly has none
             slow = [k for k, v in rep["timings_ms"].items() if v > BUDGET_MS]
             _print_table([{"call": k, "ms (median)": v} for k, v in rep["timings_ms"].items()],
                          f"server time of page calls (budget {BUDGET_MS:g} ms): "

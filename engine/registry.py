@@ -118,6 +118,9 @@ class Experiment:
     fit: Callable[[Any, Any, list], dict] | None = None
     # How the weights are stored: "float32", or "float16" to halve a big model's file (loaded back as float32).
     storage_dtype: str = "float32"
+    # A from-scratch run starts from this other experiment's shipped weights (same architecture): a fine-tune for
+    # a new kind of data (the camera-noise denoiser starts from the Gaussian one). The card records which weights.
+    warm_start: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
 
     def model_config_dict(self) -> dict[str, Any]:

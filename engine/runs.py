@@ -88,7 +88,14 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
             p.requires_grad_(True)
         previous = {k: prev_card.get(k) for k in ("command", "sha256", "steps", "wall_time_s", "train_config",
                                                   "model_config", "metrics", "continued_from", "total_steps",
-                                                  "total_wall_time_s")}
+                                                  "total_wall_time_s", "warm_start")}
+    warm = (previous or {}).get("warm_start")  # a continued run keeps saying where its first sitting started
+    if exp.warm_start and not init:
+        start, start_card, _ = checkpoints.load(exp.warm_start)  # verified; a missing one says how to rebuild it
+        model.load_state_dict(start.state_dict(), strict=True)
+        for p in model.parameters():
+            p.requires_grad_(True)
+        warm = {"experiment": exp.warm_start, "sha256": start_card.get("sha256")}
     resumable = None
     if save or resume:  # every rank restores on --resume; only rank 0 writes (in Trainer.fit)
         fingerprint = {"experiment": name, "train_config": dict(cfg.__dict__), "model_config": exp.model_config_dict(),
@@ -130,6 +137,8 @@ def train(name: str, epochs: int | None = None, seed: int | None = None, callbac
         "bars": {str(b): bool(b.holds(metrics)) for b in exp.bars if b.judged(metrics)},
         "loss_history": [round(float(v), 5) for v in history],
     }
+    if warm:
+        card_["warm_start"] = warm
     if resume:
         card_["resumed"] = True  # continued a killed run from its saved state (same result as one sitting on CPU)
     if exp.data_manifest is not None:

@@ -28,12 +28,15 @@ from engine.experiments.images import noisy_copy
 from engine.metrics import psnr, ssim
 from engine.tiling import denoise, estimate_sigma
 
-__all__ = ["MAX_MEGAPIXELS", "DENOISER", "LoadedImage", "DenoiseResult", "load_image", "estimate_noise",
-           "add_image_noise", "remove_impulses", "denoise_image", "denoise_picture", "image_baselines",
-           "run_image_baseline", "image_quality", "to_png", "sample_image_names", "sample_image", "IMAGE_NOISES",
-           "preview", "zoom_crop", "denoise_thumbnail", "MIN_BLIND_SIDE", "NOISE_KINDS", "denoise_file"]
+__all__ = ["MAX_MEGAPIXELS", "DENOISER", "CAMERA_DENOISER", "denoiser_for", "LoadedImage", "DenoiseResult",
+           "load_image", "estimate_noise", "add_image_noise", "remove_impulses", "denoise_image", "denoise_picture",
+           "image_baselines", "run_image_baseline", "image_quality", "to_png", "sample_image_names", "sample_image",
+           "IMAGE_NOISES", "preview", "zoom_crop", "denoise_thumbnail", "MIN_BLIND_SIDE", "NOISE_KINDS",
+           "denoise_file"]
 
 DENOISER = "image-denoiser-gray"  # one blind model for gray and colour (see engine/experiments/images.py)
+# Camera photos, level estimated (engine/experiments/images_camera.py): the same network fine-tuned on camera noise.
+CAMERA_DENOISER = "image-denoiser-camera"
 # A 24-megapixel camera photo (6000x4000) fits. Measured here (README, "Memory"): 24 MP denoise in 1140 MiB peak
 # RSS and 6-12 minutes on one shared core; a 10 kB JPEG claiming 6000x6600 (39.6 MP) is refused from its header.
 MAX_MEGAPIXELS = 25
@@ -309,10 +312,17 @@ class DenoiseResult:
     sigma_estimated: bool  # True when no level was given (blind)
     seconds: float
     impulses: int = 0  # salt-and-pepper impulses replaced before the network
+    model: str = DENOISER  # the experiment whose weights denoised it
 
 
 NOISE_KINDS = {"gaussian": "Even grain (added noise, scans, renders)",
                "camera": "Camera photo (phone or camera JPEG)"}
+
+
+def denoiser_for(kind: str, sigma: float | None) -> str:
+    """The model for a noise kind: camera photos with the level estimated get the camera-noise model, everything
+    else (and a hand-set sigma, which means a Gaussian sigma) the Gaussian one."""
+    return CAMERA_DENOISER if kind == "camera" and sigma is None else DENOISER
 
 
 def denoise_picture(img: Any, sigma: float | None = None, impulses: str | bool = "auto",
@@ -332,14 +342,15 @@ def denoise_picture(img: Any, sigma: float | None = None, impulses: str | bool =
     if sigma is None and min(h, w) < MIN_BLIND_SIDE:
         raise ValueError(f"The image is {w}x{h} pixels: too small to estimate its noise level (that needs at least "
                          f"{MIN_BLIND_SIDE}x{MIN_BLIND_SIDE}). Give the noise level (sigma) or use a larger picture.")
-    model = load(DENOISER)
+    name = denoiser_for(kind, sigma)
+    model = load(name)
     t0 = time.perf_counter()
     x, n = (pic.pixels, 0) if impulses is False else remove_impulses(pic.pixels, 0.0 if impulses is True else 0.002)
     out, used = denoise(model, x, None if sigma is None else sigma / 255, on_progress=on_progress,
                         camera=kind == "camera")
     np.clip(out, 0, 1, out=out)  # in place: a 24 MP colour result is 288 MB
     return DenoiseResult(out.astype(np.float32, copy=False), used * 255, sigma is None,
-                         time.perf_counter() - t0, n)
+                         time.perf_counter() - t0, n, name)
 
 
 def denoise_file(path: str, sigma: float | None = None, kind: str = "gaussian") -> tuple[bytes, float, float]:

@@ -177,9 +177,9 @@ def eval_image(name: str) -> np.ndarray:
     return to_float(getattr(sd, name)())
 
 
-def heldout_images() -> list[tuple[str, np.ndarray]]:
+def heldout_images(rgb: bool = False) -> list[tuple[str, np.ndarray]]:
     """The held-out set of issue 15 as (name, gray picture on 0-1): luminance (the RGB mean, the network's first
-    decorrelated channel); an RGBA picture is composited on white first."""
+    decorrelated channel); an RGBA picture is composited on white first. `rgb`: colour pictures stay colour."""
     import os
 
     import matplotlib
@@ -192,5 +192,5 @@ def heldout_images() -> list[tuple[str, np.ndarray]]:
     for src, fn in HELDOUT:
         with Image.open(os.path.join(roots[src], fn)) as im:
             a = to_float(np.asarray(im))
-        out.append((fn.split(".")[0], a.mean(-1).astype(np.float32) if a.ndim == 3 else a))
+        out.append((fn.split(".")[0], a.mean(-1).astype(np.float32) if a.ndim == 3 and not rgb else a))
     return out

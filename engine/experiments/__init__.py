@@ -12,6 +12,7 @@ from engine.experiments import (  # noqa: F401  (registrations)
     gan_toy,
     gans,
     images,
+    images_camera,
     letters,
     masked_ae,
     radio,

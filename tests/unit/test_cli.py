@@ -83,3 +83,31 @@ def test_init_without_a_shipped_checkpoint_is_a_message(tmp_path):
 
     r = run("train", "letters-ae", "--epochs", "1", "--init", env={**os.environ, "AEX_CHECKPOINTS": str(tmp_path)})
     assert r.returncode != 0 and "Traceback" not in r.stderr and "letters-ae" in r.stderr
+
+
+def test_warm_start_begins_from_another_experiments_weights_and_says_so(monkeypatch):
+    """An experiment with `warm_start` (image-denoiser-camera starts from image-denoiser-gray) begins a from-scratch
+    run from that experiment's shipped weights and records which ones in the card."""
+    import dataclasses
+
+    import torch
+
+    from engine import checkpoints, runs
+    from engine.experiments import get_experiment
+    from engine.registry import EXPERIMENTS
+
+    base = get_experiment("letters-ae")
+    monkeypatch.setitem(EXPERIMENTS, "letters-ae-warm", dataclasses.replace(base, name="letters-ae-warm",
+                                                                             warm_start="letters-ae"))
+    shipped, shipped_card, _ = checkpoints.load("letters-ae")
+    seen = {}
+    real_fit = runs.Trainer.fit
+
+    def fit(self, batches, resumable=None):  # the weights the run starts from, before any step
+        seen.update({k: v.clone() for k, v in self.model.state_dict().items()})
+        return real_fit(self, batches, resumable)
+
+    monkeypatch.setattr(runs.Trainer, "fit", fit)
+    _, card = runs.train("letters-ae-warm", epochs=1, save=False)
+    assert card["warm_start"] == {"experiment": "letters-ae", "sha256": shipped_card["sha256"]}
+    assert all(torch.equal(seen[k], v) for k, v in shipped.state_dict().items())

@@ -1,0 +1,166 @@
+"""`image-denoiser-camera`: the photo denoiser fine-tuned for camera noise (issue 15, "real camera noise").
+
+The same FFDNet-style network and colour pipeline as `image-denoiser-gray` (gray network on the decorrelated
+channels of a colour picture), started from its shipped weights (`warm_start`) and trained on camera noise made the
+"unprocessing" way (`engine.data.camera_noise`: Poisson-Gaussian noise in linear light, Bayer mosaic, bilinear
+demosaicking, sRGB tone curve, JPEG quality 70-95) at shot-noise gains drawn log-uniformly over a range wider than
+the three evaluation levels. The target is the noise-free demosaicked picture (`camera_noise.reference`): the
+demosaicking blur is the camera's, not noise.
+
+The noise-level map is what inference gives it: `tiling.estimate_camera_sigma` of the noisy crop times the
+channel's noise gain, so the network learns what that estimate means for camera noise (correlated and
+signal-dependent, where a Gaussian network given the same number over- or under-smooths).
+
+Evaluation (`eval`): the held-out astronaut and the held-out set's colour pictures (256x256 centre crops; never
+trained on), camera noise at the three ISO-like levels with JPEG quality 85, noise seed 0; against the Gaussian
+network with the same camera estimate (what the page used before) and NL-means given its best sigma of a grid (an
+oracle a user does not have). BM3D, where installed, in `bench`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from engine import baselines, tiling
+from engine.data import camera_noise as cn
+from engine.data import images
+from engine.experiments.images import NOISE_SEED, ImageTrainConfig
+from engine.metrics import psnr
+from engine.models.ffdnet import FFDNetConfig
+from engine.registry import Bar, Experiment, register_experiment
+
+SHOT_RANGE = (0.0005, 0.04)  # log-uniform shot gain: below iso800 (0.002) to above iso12800 (0.025)
+MARGIN = 16  # crop border (px) left around each training patch: demosaicking and JPEG see real neighbours
+NLM_GRID = (4, 8, 12, 16, 24, 32)  # NL-means sigmas (0-255) tried per picture, the best kept (oracle)
+EVAL_CROP = 256
+
+
+@lru_cache(maxsize=1)
+def _colour_pictures() -> tuple[tuple[str, np.ndarray], ...]:
+    """The bundled training pictures as RGB on 0-1 (gray ones repeated over three channels)."""
+    out = []
+    for name, img in images.bundled():
+        a = images.to_float(img)
+        out.append((name, np.repeat(a[..., None], 3, -1) if a.ndim == 2 else a[..., :3]))
+    return tuple(out)
+
+
+def camera_patch(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """One training example: a random crop of a training picture with camera noise at a random level, as
+    (noisy (size, size, 3), clean reference (size, size, 3), camera sigma estimate of the noisy crop)."""
+    pics = _colour_pictures()
+    pic = pics[int(rng.integers(len(pics)))][1]
+    side = size + 2 * MARGIN
+    y, x = int(rng.integers(pic.shape[0] - side + 1)), int(rng.integers(pic.shape[1] - side + 1))
+    crop = pic[y:y + side, x:x + side]
+    if rng.random() < 0.5:
+        crop = crop[:, ::-1]
+    shot = float(np.exp(rng.uniform(*np.log(SHOT_RANGE))))
+    noisy = cn.camera_noise(crop, shot, rng=rng)
+    est = tiling.estimate_camera_sigma(noisy)
+    inner = (slice(MARGIN, MARGIN + size), slice(MARGIN, MARGIN + size))
+    return noisy[inner], cn.reference(crop)[inner], est
+
+
+def camera_batch(rng: np.random.Generator, n: int, cfg: ImageTrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """n single-channel examples (one random decorrelated channel of each camera patch) with the level map the
+    colour pipeline would give that channel: (input (n, 2, P, P), target (n, 1, P, P))."""
+    xs, ys = [], []
+    for _ in range(n):
+        noisy, clean, est = camera_patch(rng, cfg.patch)
+        c = int(rng.integers(3))
+        xs.append(np.stack([images.to_decorrelated(noisy)[..., c],
+                            np.full(noisy.shape[:2], est * images.NOISE_GAIN[c], np.float32)]))
+        ys.append(images.to_decorrelated(clean)[..., c][None])
+    return torch.from_numpy(np.stack(xs).astype(np.float32)), torch.from_numpy(np.stack(ys).astype(np.float32))
+
+
+def batches(cfg: ImageTrainConfig, rng: np.random.Generator) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    for _ in range(cfg.steps_per_epoch):
+        yield camera_batch(rng, cfg.batch_size, cfg)
+
+
+@lru_cache(maxsize=1)
+def eval_pictures() -> tuple[tuple[str, np.ndarray], ...]:
+    """The astronaut and the held-out set's pictures in colour, 256x256 centre crops (none ever trained on)."""
+    out = [("astronaut", images.eval_image("astronaut"))] + list(images.heldout_images(rgb=True))
+    crops = []
+    for name, a in out:
+        a = np.repeat(a[..., None], 3, -1) if a.ndim == 2 else a
+        h, w = min(EVAL_CROP, a.shape[0]), min(EVAL_CROP, a.shape[1])  # the icon is smaller than a crop
+        y, x = (a.shape[0] - h) // 2, (a.shape[1] - w) // 2
+        crops.append((name, np.ascontiguousarray(a[y:y + h, x:x + w, :3], np.float32)))
+    return tuple(crops)
+
+
+def camera_scores(model, gaussian_model=None, with_bm3d: bool = False) -> dict[str, float]:
+    """Mean PSNR over `eval_pictures` at each ISO level: this model, the Gaussian model with the same camera
+    estimate (if given), NL-means (and BM3D) with the best sigma of NLM_GRID per picture."""
+    others = {"nlmeans": baselines.IMAGE_BASELINES["NL-means"]}
+    if with_bm3d and baselines.bm3d_available():
+        others["bm3d"] = baselines.IMAGE_BASELINES["BM3D"]
+    out: dict[str, float] = {}
+    for level in cn.ISO_LEVELS:
+        acc: dict[str, list[float]] = {}
+        for i, (_, clean) in enumerate(eval_pictures()):
+            noisy = cn.camera_noise(clean, level, seed=NOISE_SEED + i, jpeg_quality=85)
+            ref = cn.reference(clean)
+            acc.setdefault("psnr", []).append(psnr(ref, tiling.denoise(model, noisy, camera=True)[0]))
+            acc.setdefault("noisy", []).append(psnr(ref, noisy))
+            if gaussian_model is not None:
+                acc.setdefault("gaussian", []).append(psnr(ref, tiling.denoise(gaussian_model, noisy,
+                                                                               camera=True)[0]))
+            for key, fn in others.items():
+                acc.setdefault(key, []).append(max(psnr(ref, fn(noisy, s / 255)) for s in NLM_GRID))
+        for key, vals in acc.items():
+            out[f"{key}_camera_{level}"] = float(np.mean(vals))
+        for key in acc:
+            if key not in ("psnr", "noisy"):
+                out[f"margin_{key}_camera_{level}"] = out[f"psnr_camera_{level}"] - out[f"{key}_camera_{level}"]
+    return {k: round(v, 4) for k, v in out.items()}
+
+
+def evaluate(model, seed: int = 0) -> dict[str, float]:
+    """The card's metrics (noise seeds fixed, as for the Gaussian denoiser; `seed` unused)."""
+    from engine.checkpoints import cached
+
+    return camera_scores(model, cached("image-denoiser-gray")[0])
+
+
+def bench(model, quick: bool = False) -> dict:
+    """`bench image-denoiser-camera`: the same table with BM3D (best sigma) where it is installed."""
+    from engine.checkpoints import cached
+
+    m = camera_scores(model, cached("image-denoiser-gray")[0], with_bm3d=True)
+    rows = [{"level": lv, **{k.replace(f"_camera_{lv}", ""): v for k, v in m.items() if k.endswith(lv)}}
+            for lv in cn.ISO_LEVELS]
+    return {"table": "camera noise (JPEG 85), mean PSNR over the astronaut and the held-out pictures (256x256 "
+                     "crops) against the noise-free demosaicked picture; NL-means/BM3D: best sigma per picture",
+            "rows": rows}
+
+
+register_experiment(Experiment(
+    name="image-denoiser-camera",
+    lab="images",
+    title="Photo denoiser (camera noise)",
+    description="image-denoiser-gray fine-tuned on simulated camera noise (Poisson-Gaussian in linear light, "
+                "Bayer demosaicking, tone curve, JPEG) from the same training pictures; the page uses it for "
+                "'camera photo' uploads.",
+    family="ffdnet",
+    model_config=FFDNetConfig(channels=1, widths=(32, 64, 128), convs=2, scale=2),
+    train_config=ImageTrainConfig(epochs=6, steps_per_epoch=200, batch_size=32, lr=2e-4, warmup_steps=50),
+    batches=batches,
+    evaluate=evaluate,
+    data_fingerprint=lambda: f"camera_noise shot {SHOT_RANGE} margin {MARGIN} on " + ",".join(
+        f"{n}:{a.shape[0]}x{a.shape[1]}" for n, a in _colour_pictures()),
+    input_shape=(1, 64, 64),
+    headline="psnr_camera_iso3200",
+    bars=(Bar("margin_gaussian_camera_iso3200", ">=", 0.0),),
+    bench=bench,
+    warm_start="image-denoiser-gray",
+    tags=("images",),
+))

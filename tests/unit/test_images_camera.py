@@ -1,0 +1,52 @@
+"""The camera-noise denoiser's training data and its wiring: deterministic batches shaped like the Gaussian
+denoiser's, a level map that is the camera estimate, held-out evaluation pictures, and the model choice."""
+
+import numpy as np
+
+from engine import api
+from engine.data import images
+from engine.experiments import get_experiment
+from engine.experiments import images_camera as C
+
+
+def test_camera_batch_shapes_levels_and_determinism():
+    cfg = get_experiment("image-denoiser-camera").train_config
+    a = C.camera_batch(np.random.default_rng(3), 6, cfg)
+    b = C.camera_batch(np.random.default_rng(3), 6, cfg)
+    x, y = a
+    assert x.shape == (6, 2, cfg.patch, cfg.patch) and y.shape == (6, 1, cfg.patch, cfg.patch)
+    assert np.array_equal(x.numpy(), b[0].numpy()) and np.array_equal(y.numpy(), b[1].numpy())
+    level = x[:, 1].numpy()
+    assert (level == level[:, :1, :1]).all() and (level > 0).all()  # one constant map per example
+    # The input is noisier than the target: camera noise was added, and the target is the noise-free reference.
+    assert float((x[:, 0] - y[:, 0]).abs().mean()) > 0.003
+
+
+def test_camera_patch_noise_grows_with_the_level():
+    rng = np.random.default_rng(0)
+    noisy, clean, est = C.camera_patch(rng, 64)
+    assert noisy.shape == clean.shape == (64, 64, 3) and est >= 0
+    assert 0 <= noisy.min() and noisy.max() <= 1
+
+
+def test_eval_pictures_are_held_out():
+    names = [n for n, _ in C.eval_pictures()]
+    assert names[0] == "astronaut" and len(names) == 5
+    trained = {n for n, _ in images.bundled()}
+    assert not trained & set(names)
+    assert all(a.ndim == 3 and a.shape[2] == 3 for _, a in C.eval_pictures())
+
+
+def test_the_page_picks_the_camera_model_only_for_camera_photos_with_an_estimated_level():
+    assert api.denoiser_for("camera", None) == "image-denoiser-camera"
+    assert api.denoiser_for("camera", 20.0) == api.denoiser_for("gaussian", None) == "image-denoiser-gray"
+
+
+def test_the_camera_model_starts_from_the_gaussian_one():
+    assert get_experiment("image-denoiser-camera").warm_start == "image-denoiser-gray"
+    card = api.card("image-denoiser-camera")
+    assert card["command"].startswith("python -m engine train image-denoiser-camera")
+    first = card
+    while first.get("continued_from"):  # back to the first sitting, the one that started from the gray weights
+        first = first["continued_from"]
+    assert first["command"] == "python -m engine train image-denoiser-camera"
