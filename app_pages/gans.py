@@ -62,7 +62,7 @@ if "gan-acgan" in trained:
 
 st.subheader(f"Near-duplicates among 500 samples of {titles.get(model, model)}")
 with st.spinner("Comparing samples in the classifier's feature space…"):
-    strips, rate = api.gan_duplicates(model, int(seed))
+    strips, rate = api.gan_duplicates(model)  # a fixed sample set per model: a property of the model, not the seed
 st.caption(f"{100 * rate:.1f} % of the samples have a near-duplicate. Each row is one group of near-copies "
            "(largest first): many long rows is what mode collapse looks like.")
 for strip in strips:

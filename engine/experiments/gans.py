@@ -154,13 +154,26 @@ def _real_features(seed: int) -> np.ndarray:
     return _features_and_logits(_classifier(), held_out_real(seed)[0])[0]
 
 
-def duplicate_rate(fake_f: np.ndarray, real_f: np.ndarray) -> tuple[float, np.ndarray]:
-    """Share of samples whose nearest other sample is closer than the 1st percentile of real-to-real
-    nearest-neighbour distances (classifier feature space); also each sample's nearest other sample."""
+def duplicate_threshold(real_f: np.ndarray) -> float:
+    """The 1st percentile of real-to-real nearest-neighbour distances (classifier feature space)."""
     from sklearn.neighbors import NearestNeighbors
 
     rd, _ = NearestNeighbors(n_neighbors=2).fit(real_f).kneighbors(real_f)
-    thr = np.percentile(rd[:, 1], 1)
+    return float(np.percentile(rd[:, 1], 1))
+
+
+@lru_cache(maxsize=2)
+def _real_threshold(seed: int) -> float:
+    return duplicate_threshold(_real_features(seed))
+
+
+def duplicate_rate(fake_f: np.ndarray, real_f: np.ndarray, thr: float | None = None) -> tuple[float, np.ndarray]:
+    """Share of samples whose nearest other sample is closer than the 1st percentile of real-to-real
+    nearest-neighbour distances (classifier feature space; `thr` if already known); also each sample's nearest
+    other sample."""
+    from sklearn.neighbors import NearestNeighbors
+
+    thr = duplicate_threshold(real_f) if thr is None else thr
     fd, fi = NearestNeighbors(n_neighbors=2).fit(fake_f).kneighbors(fake_f)
     return float((fd[:, 1] < thr).mean()), np.where(fd[:, 1] < thr, fi[:, 1], -1)
 
@@ -281,9 +294,8 @@ def near_duplicate_groups(model, n: int = 500, seed: int = 0, max_groups: int = 
 
     clf = _classifier()
     fake, _ = generate(model, n, seed)
-    rf = _real_features(0)
     ff, _ = _features_and_logits(clf, fake)
-    rate, partner = duplicate_rate(ff, rf)
+    rate, partner = duplicate_rate(ff, _real_features(0), _real_threshold(0))
     src = np.flatnonzero(partner >= 0)
     graph = coo_matrix((np.ones(len(src)), (src, partner[src])), shape=(n, n))
     _, comp = connected_components(graph, directed=False)
