@@ -63,7 +63,7 @@ if step_once:
     api.toy_run(st.session_state.toy, 1)
 
 
-@st.fragment(run_every=0.2 if playing else None)
+@st.fragment(run_every=0.05 if playing else None)
 def live() -> None:
     if st.session_state.get("toy_playing"):
         api.toy_run(st.session_state.toy, speed)
@@ -81,7 +81,8 @@ def live() -> None:
     right.caption(f"Reverse KL of the mode histogram {frame.reverse_kl:.3f} · training {frame.train_seconds:.1f} s"
                   + (f" · view {rate:.1f} updates/s" if st.session_state.get("toy_playing") else ""))
     if len(frame.losses["step"]) > 1:
-        right.line_chart(frame.losses, x="step", height=260)
+        right.image(api.toy_loss_image(frame.losses), caption="Losses against generator steps",
+                    output_format="PNG")
     else:
         right.info("Press Play (or One step) to start training.")
 

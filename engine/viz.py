@@ -241,3 +241,40 @@ def toy_gan_frame(critic: np.ndarray, density: np.ndarray, extent: float, sample
     for x, y in s:
         draw.ellipse([x - 2, y - 2, x + 2, y + 2], fill=tuple(int(v) for v in _FAKE_RGB))
     return img
+
+
+_LINE_COLOURS = ((31, 119, 180), (214, 39, 40), (44, 160, 44), (148, 103, 189), (255, 127, 14))
+
+
+def line_chart_image(series: dict[str, list[float]], x: list[float], width: int = 360, height: int = 240
+                     ) -> Image.Image:
+    """Curves of `series` against `x` drawn straight into a picture, with a legend and the y range printed. The
+    live toy GAN redraws its loss curves several times a second: a Vega chart re-sent per update halved the
+    browser's update rate (7.9 -> 4.6 per second measured), a picture costs a millisecond."""
+    from PIL import ImageDraw
+
+    img = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(img)
+    left, right, top, bottom = 6, width - 6, 6, height - 18
+    vals = np.concatenate([np.asarray(v, np.float64) for v in series.values()]) if series else np.zeros(1)
+    vals = vals[np.isfinite(vals)]
+    lo, hi = (float(vals.min()), float(vals.max())) if len(vals) else (0.0, 1.0)
+    hi = hi if hi > lo else lo + 1.0
+    xs = np.asarray(x, np.float64)
+    x0, x1 = (float(xs.min()), float(xs.max())) if len(xs) else (0.0, 1.0)
+    x1 = x1 if x1 > x0 else x0 + 1.0
+    draw.rectangle([left, top, right, bottom], outline=(200, 200, 200))
+    if lo < 0 < hi:  # the zero line: where a Wasserstein estimate or a loss changes sign
+        y0 = bottom - (0 - lo) / (hi - lo) * (bottom - top)
+        draw.line([left, y0, right, y0], fill=(225, 225, 225))
+    for i, (name, ys) in enumerate(series.items()):
+        colour = _LINE_COLOURS[i % len(_LINE_COLOURS)]
+        y = np.asarray(ys, np.float64)
+        ok = np.isfinite(y[: len(xs)])
+        px = left + (xs[: len(y)][ok] - x0) / (x1 - x0) * (right - left)
+        py = bottom - (y[: len(xs)][ok] - lo) / (hi - lo) * (bottom - top)
+        if len(px) > 1:
+            draw.line(list(zip(px.tolist(), py.tolist())), fill=colour, width=2)
+        draw.text((left + 6, top + 4 + 12 * i), name, fill=colour)
+    draw.text((left, bottom + 4), f"step {x0:g}-{x1:g} · y {lo:.3g} to {hi:.3g}", fill=(90, 90, 90))
+    return img

@@ -13,8 +13,9 @@ from engine.api.models import CheckpointError, checkpoints, extras, load, page_c
 from engine.experiments import all_experiments
 
 __all__ = ["CANVAS_EXTENT", "TOY_DATA", "TOY_LOSSES", "ToyFrame", "toy_frame", "toy_new", "toy_points_from_canvas",
-           "toy_run", "GALAXY_CLASSES", "GAN_METRICS", "VAE_NAME", "gan_names", "gan_titles", "gan_trained",
-           "gan_samples", "gan_metrics_rows", "gan_pr_figure", "gan_replay_steps", "gan_replay", "gan_duplicates"]
+           "toy_run", "toy_loss_image", "GALAXY_CLASSES", "GAN_METRICS", "VAE_NAME", "gan_names", "gan_titles",
+           "gan_trained", "gan_samples", "gan_metrics_rows", "gan_pr_figure", "gan_replay_steps", "gan_replay",
+           "gan_duplicates"]
 
 TOY_LOSSES = {"gan": "GAN (non-saturating)", "wgan-gp": "WGAN-GP", "wgan-div": "WGAN-div"}
 TOY_DATA = {"ring": "Ring of 8", "grid": "5×5 grid", "drawn": "Draw your own"}
@@ -86,6 +87,13 @@ def toy_frame(session, size: int = 440) -> ToyFrame:
                     hq_pct=100 * m["hq"], reverse_kl=m["reverse_kl"], losses=losses,
                     critic_label="critic value" if v.wasserstein else "D(x): probability real",
                     train_seconds=session.seconds)
+
+
+def toy_loss_image(losses: dict[str, list[float]], width: int = 360, height: int = 240):
+    """The toy GAN's loss curves (`ToyFrame.losses`: "step" and one list per term) as a PIL picture."""
+    from engine import viz
+
+    return viz.line_chart_image({k: v for k, v in losses.items() if k != "step"}, losses["step"], width, height)
 
 
 # --- the four galaxy GANs ---------------------------------------------------------------------------------------

@@ -184,3 +184,14 @@ def test_bench_rows_per_variant_and_bars_for_every_wgan_row():
     grid = [run("grid", "wgan-gp", 25, 0.3), run("grid", "wgan-gp", 22, 0.3)]
     assert gan_toy.toy_bars(ring + grid) == {"wgan-div ring 8/8 modes and >= 70 % HQ in >= 4 of 5 seeds": False,
                                              "wgan-gp grid >= 24 of 25 modes on average": False}
+
+
+def test_loss_curves_are_drawn_as_a_picture():
+    from engine import api
+
+    img = api.toy_loss_image({"step": [1, 2, 3, 4], "critic loss": [1.0, 0.5, -0.2, float("nan")],
+                              "generator loss": [0.0, 0.1, 0.3, 0.2]}, width=200, height=120)
+    assert img.size == (200, 120)
+    a = np.asarray(img)
+    assert (a != 255).any(axis=-1).mean() > 0.02  # curves, frame and legend were drawn
+    assert api.toy_loss_image({"step": [1], "critic loss": [0.3]}).size == (360, 240)  # one point: no line, no error
