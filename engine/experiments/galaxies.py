@@ -192,16 +192,16 @@ def morphology_floor(model, quick: bool = False, seed: int = EVAL_SEED) -> dict:
     # PCA with ever more components: how faithful a reconstruction must be (PSNR) to come within a given
     # morphology distance of the renders, i.e. what a bar on prior samples asks of the decoder.
     ladder = (k, 2 * k, 4 * k) if quick else (k, 2 * k, 4 * k, 8 * k)
-    sets = {"renders (another draw)": galaxies.held_out(N_SAMPLES, seed + 2, SIZE)[0],
-            # the exact galaxies of x without their sky and Poisson noise: what a perfect mean decoder could draw
-            "noise-free renders (reconstructions)": galaxies.held_out(N_RECON, seed, SIZE, noise=False)[0],
+    # Versions of x (their PSNR against x is reported), then sets that are not.
+    of_x = {"noise-free renders": galaxies.held_out(N_RECON, seed, SIZE, noise=False)[0],  # a perfect mean decoder
             **{f"PCA-{j} reconstructions": pca_reconstruct(j, x) for j in ladder},
-            "VAE reconstructions": _batched(lambda a: inference.reconstruct(model, a), x),
+            "VAE reconstructions": _batched(lambda a: inference.reconstruct(model, a), x)}
+    sets = {"renders (another draw)": galaxies.held_out(N_SAMPLES, seed + 2, SIZE)[0], **of_x,
             "VAE prior samples": samples}
     rows = []
     for name, imgs in sets.items():
         w1 = morphology.compare(morphology.measure(imgs), ref)
-        psnr = float(psnr_per_image(imgs, x).mean()) if "reconstructions" in name else None
+        psnr = float(psnr_per_image(imgs, x).mean()) if name in of_x else None
         rows.append({"set": name, "recon_psnr": None if psnr is None else round(psnr, 2),
                      "morph_w1": float(np.mean(list(w1.values()))), **{s: round(float(v), 3) for s, v in w1.items()}})
     return {"table": "morphology distance (scaled W1, mean over the statistics) to 2 000 held-out renders; "

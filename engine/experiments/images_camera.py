@@ -28,7 +28,7 @@ import torch
 from engine import baselines, tiling
 from engine.data import camera_noise as cn
 from engine.data import images
-from engine.experiments.images import NOISE_SEED, ImageTrainConfig
+from engine.experiments.images import NOISE_SEED, ImageTrainConfig, best_sigma_psnr
 from engine.metrics import psnr
 from engine.models.ffdnet import FFDNetConfig
 from engine.registry import Bar, Experiment, register_experiment
@@ -39,14 +39,15 @@ NLM_GRID = (4, 8, 12, 16, 24, 32)  # NL-means sigmas (0-255) tried per picture, 
 EVAL_CROP = 256
 
 
+def _rgb(a: np.ndarray) -> np.ndarray:
+    """A picture on 0-1 as RGB: gray repeated over three channels, alpha dropped."""
+    return np.repeat(a[..., None], 3, -1) if a.ndim == 2 else a[..., :3]
+
+
 @lru_cache(maxsize=1)
 def _colour_pictures() -> tuple[tuple[str, np.ndarray], ...]:
-    """The bundled training pictures as RGB on 0-1 (gray ones repeated over three channels)."""
-    out = []
-    for name, img in images.bundled():
-        a = images.to_float(img)
-        out.append((name, np.repeat(a[..., None], 3, -1) if a.ndim == 2 else a[..., :3]))
-    return tuple(out)
+    """The bundled training pictures as RGB on 0-1."""
+    return tuple((name, _rgb(images.to_float(img))) for name, img in images.bundled())
 
 
 def camera_patch(rng: np.random.Generator, size: int) -> tuple[np.ndarray, np.ndarray, float]:
@@ -90,10 +91,10 @@ def eval_pictures() -> tuple[tuple[str, np.ndarray], ...]:
     out = [("astronaut", images.eval_image("astronaut"))] + list(images.heldout_images(rgb=True))
     crops = []
     for name, a in out:
-        a = np.repeat(a[..., None], 3, -1) if a.ndim == 2 else a
+        a = _rgb(a)
         h, w = min(EVAL_CROP, a.shape[0]), min(EVAL_CROP, a.shape[1])  # the icon is smaller than a crop
         y, x = (a.shape[0] - h) // 2, (a.shape[1] - w) // 2
-        crops.append((name, np.ascontiguousarray(a[y:y + h, x:x + w, :3], np.float32)))
+        crops.append((name, np.ascontiguousarray(a[y:y + h, x:x + w], np.float32)))
     return tuple(crops)
 
 
@@ -115,7 +116,7 @@ def camera_scores(model, gaussian_model=None, with_bm3d: bool = False) -> dict[s
                 acc.setdefault("gaussian", []).append(psnr(ref, tiling.denoise(gaussian_model, noisy,
                                                                                camera=True)[0]))
             for key, fn in others.items():
-                acc.setdefault(key, []).append(max(psnr(ref, fn(noisy, s / 255)) for s in NLM_GRID))
+                acc.setdefault(key, []).append(best_sigma_psnr(fn, noisy, ref, NLM_GRID)[0])
         for key, vals in acc.items():
             out[f"{key}_camera_{level}"] = float(np.mean(vals))
         for key in acc:
