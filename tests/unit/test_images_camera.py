@@ -37,9 +37,24 @@ def test_eval_pictures_are_held_out():
     assert all(a.ndim == 3 and a.shape[2] == 3 for _, a in C.eval_pictures())
 
 
-def test_the_page_picks_the_camera_model_only_for_camera_photos_with_an_estimated_level():
-    assert api.denoiser_for("camera", None) == "image-denoiser-camera"
-    assert api.denoiser_for("camera", 20.0) == api.denoiser_for("gaussian", None) == "image-denoiser-gray"
+def test_the_page_picks_the_camera_model_only_when_asked_for_with_an_estimated_level():
+    assert api.denoiser_for("camera-net", None) == "image-denoiser-camera"
+    # Camera photos (the upload default) get the Gaussian model with the camera estimate: the camera model loses
+    # on the independent camera-noise family (tests/quality/test_images_camera_bars.py).
+    assert api.denoiser_for("camera", None) == "image-denoiser-gray"
+    assert api.denoiser_for("camera-net", 20.0) == api.denoiser_for("gaussian", None) == "image-denoiser-gray"
+
+
+def test_the_independent_camera_family_is_deterministic_and_signal_dependent():
+    from engine.data.camera_noise_alt import alt_camera_noise
+
+    clean = np.zeros((64, 64, 3), np.float32)
+    clean[:, 32:] = 0.8
+    a, b = alt_camera_noise(clean, "mid", 3), alt_camera_noise(clean, "mid", 3)
+    assert a.dtype == np.float32 and a.shape == clean.shape and np.array_equal(a, b)
+    # Brighter where the light is (shot noise), not even grain; the mean is kept within JPEG's reach.
+    assert a[8:56, 40:56].std() > 2 * a[8:56, 8:24].std()
+    assert abs(a[8:56, 40:56].mean() - 0.8) < 0.03
 
 
 def test_the_camera_model_starts_from_the_gaussian_one():
