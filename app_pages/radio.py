@@ -70,22 +70,27 @@ except (ValueError, KeyError) as e:
 st.subheader("Calibrate on your station")
 st.caption("Upload **noise-only** traces from your antenna (`.npy` or `.csv`, one 500-sample trace per row, 16 or "
            "more). The network then whitens each trace by your noise spectrum, as a matched filter would; fine-tuning "
-           "also adapts a copy to your noise. Used for your own traces below, in this session only.")
+           "also adapts a copy to your noise. No noise-only traces? Upload 16+ of your event traces and tick the box: "
+           "the spectrum is estimated from them. Used for your own traces below, in this session only.")
 cal_file = st.file_uploader("Noise-only traces", type=["npy", "csv"], key="radio_cal_upload")
+events = st.checkbox("These are event traces (pulses inside), not noise only", key="radio_cal_events",
+                     help="The spectrum is then estimated from the events themselves; fine-tuning is off, as it would "
+                          "learn your pulses as noise.")
 if cal_file is None:
     S.pop("radio_cal", None)
 else:
     try:
-        cal = api.read_noise_file(cal_file.getvalue(), cal_file.name)
+        cal = api.read_noise_file(cal_file.getvalue(), cal_file.name, events)
     except ValueError as e:
         st.error(str(e))
     else:
         st.caption(cal.note)
         st.plotly_chart(api.calibration_figure(cal), key="radio_cal_fig")
         a, b = st.columns([3, 1], vertical_alignment="bottom")
-        secs = a.slider("Fine-tune for (s)", 0, int(api.MAX_FINETUNE_S), int(api.MAX_FINETUNE_S), step=5,
-                        key="radio_cal_secs", help="0 = condition on your spectrum only (instant). Fine-tuning "
-                        "on your noise adds more: see docs/radio.md")
+        secs = 0 if cal.events else a.slider(
+            "Fine-tune for (s)", 0, int(api.MAX_FINETUNE_S), int(api.MAX_FINETUNE_S), step=5, key="radio_cal_secs",
+            help="0 = condition on your spectrum only (instant). Fine-tuning on your noise adds more: "
+                 "see docs/radio.md")
         if b.button("Calibrate", key="radio_cal_go", width="stretch"):
             bar = st.progress(0.0, text="calibrating…")
             S.radio_cal = api.calibrate(cal, secs, lambda f, text: bar.progress(f, text=text))
@@ -93,7 +98,8 @@ else:
 if "radio_cal" in S:
     c = S.radio_cal
     tuned = f", fine-tuned {c.finetune_steps} steps" if c.finetune_steps else ""
-    st.success(f"Calibrated on {len(c.calibration.traces)} noise traces{tuned}: your traces below also go through "
+    kind = "event" if c.calibration.events else "noise"
+    st.success(f"Calibrated on {len(c.calibration.traces)} {kind} traces{tuned}: your traces below also go through "
                f"**{c.label}**.")
 
 st.subheader("Your own trace")

@@ -84,6 +84,21 @@ def test_calibration_panel_spectrum_calibrate_and_use_it_for_an_upload():
     assert "radio-dae (calibrated)" in charts(at)[4].proto.spec  # the user's trace through the calibrated copy
 
 
+def test_calibration_on_event_traces_conditions_without_fine_tuning():
+    from engine.data import radio_heldout
+
+    at = open_page()
+    at.checkbox(key="radio_cal_events").check().run()
+    at.file_uploader(key="radio_cal_upload").set_value(("events.npy", _npy(radio_heldout.simulate(20, 3.0, 1).noisy),
+                                                        "application/octet-stream")).run()
+    assert not at.exception and not at.error
+    assert "your event traces" in charts(at)[3].proto.spec
+    assert not [s for s in at.slider if s.key == "radio_cal_secs"]  # no fine-tuning on traces with pulses
+    at.button(key="radio_cal_go").click().run()
+    assert not at.exception
+    assert at.success and "Calibrated on 20 event traces" in at.success[0].value
+
+
 def test_calibration_panel_explains_a_bad_file():
     at = open_page()
     at.file_uploader(key="radio_cal_upload").set_value(("few.npy", _npy(_station_noise(5)),

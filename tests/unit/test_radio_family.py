@@ -200,3 +200,21 @@ def test_calibrate_rejects_out_of_range_fine_tuning():
     c = cal_api.noise_calibration(radio_heldout.noise(np.random.default_rng(0), 20))
     with pytest.raises(ValueError, match="between 0 and 60"):
         cal_api.calibrate(c, finetune_s=61)
+
+
+def test_event_traces_calibrate_by_conditioning_only():
+    """No noise-only traces: event traces (pulses inside) give the spectrum; fine-tuning on them is refused, since
+    it would teach the copy that pulses are noise."""
+    from engine.experiments.radio import with_event_spectra
+
+    tr = radio_heldout.simulate(32, 3.0, 5)
+    c = cal_api.read_noise_file(_npy(tr.noisy), "events.npy", events=True)
+    assert c.events and "event traces" in c.note
+    np.testing.assert_allclose(c.psd, rf.noise_psd(tr.noisy), rtol=1e-4)
+    assert [t.name for t in cal_api.calibration_figure(c).data][0] == "your event traces"
+    with pytest.raises(ValueError, match="pulses are noise"):
+        cal_api.calibrate(c, finetune_s=10)
+    # The card's `_events16` metric: each trace with the spectrum of its group of 16 (a ragged tail is dropped).
+    rows = with_event_spectra(tr.noisy[:35])
+    assert rows.shape == (32, 751)
+    np.testing.assert_allclose(rows[17, 500:], rf.noise_psd(tr.noisy[16:32]), rtol=1e-4)
