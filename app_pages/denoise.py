@@ -92,9 +92,9 @@ with c3:
     manual = None if blind else st.slider("Noise level for the network (sigma, 0-255)", 0, 75, 25, key="dn_sigma")
     noise_kind = st.radio("Noise kind", list(api.NOISE_KINDS), format_func=api.NOISE_KINDS.get, key="dn_kind",
                           disabled=not blind,
-                          help="'Camera photo' estimates the level the way demosaicked, JPEG-compressed noise needs; "
-                               "the experimental option also swaps in a network fine-tuned on one simulated camera "
-                               "pipeline (better on noise like it, worse on other cameras' - see the docs).")
+                          help="'Camera photo' uses a network fine-tuned on simulated camera noise (brighter where "
+                               "the light is, demosaicked or not, tone-curved, JPEG-compressed) and estimates its "
+                               "level the way such noise needs; 'even grain' the Gaussian one.")
 
 st.query_params.from_dict({"src": "upload" if S.dn_source == "Upload" else "sample", "sample": S.dn_sample,
                            "noise": S.dn_noise, "level": f"{float(S.dn_level):g}", "seed": str(int(S.dn_seed))})

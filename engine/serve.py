@@ -176,7 +176,7 @@ def _lane(path: str) -> str:
 
 @_facade_errors
 def denoise_photo(image: str, sigma: float | None = None,
-                  noise: Literal["gaussian", "camera", "camera-net"] = "gaussian") -> tuple[Image.Image, float, float]:
+                  noise: Literal["gaussian", "camera"] = "gaussian") -> tuple[Image.Image, float, float]:
     """Remove noise from a photo with the shipped denoising network (any size up to 25 megapixels, gray or colour;
     transparency and 16-bit gray are kept).
 
@@ -185,8 +185,8 @@ def denoise_photo(image: str, sigma: float | None = None,
         sigma: the noise level as a standard deviation on the 0-255 scale (e.g. 25); 0 or empty estimates it
             from the photo.
         noise: "gaussian" for even grain (added noise, scans, renders); "camera" for a phone or camera JPEG, whose
-            demosaicked, compressed noise hides from the usual estimate; "camera-net" as "camera" but with the
-            experimental camera-noise network. Only matters when sigma is estimated.
+            demosaicked, compressed noise hides from the usual estimate (and the camera-noise network cleans it).
+            Only matters when sigma is estimated.
 
     Returns:
         The cleaned photo as a PNG, the noise level used (0-255 scale; the estimate when sigma was 0 or empty) and the

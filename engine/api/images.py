@@ -316,17 +316,15 @@ class DenoiseResult:
 
 
 NOISE_KINDS = {"gaussian": "Even grain (added noise, scans, renders)",
-               "camera": "Camera photo (phone or camera JPEG)",
-               "camera-net": "Camera photo, camera-trained network (experimental)"}
-CAMERA_KINDS = ("camera", "camera-net")  # the level is estimated the way camera noise needs
+               "camera": "Camera photo (phone or camera JPEG)"}
 
 
 def denoiser_for(kind: str, sigma: float | None) -> str:
-    """The model for a noise kind. Only "camera-net" with the level estimated gets the camera-noise model: it wins
-    on noise like its simulator's but loses 0.8-0.9 dB to the Gaussian one (given the same camera estimate) on a
-    camera-noise family written independently of it (docs/images.md), so plain "camera" photos - the upload
-    default - go to the Gaussian model with the camera estimate, and so does a hand-set (Gaussian) sigma."""
-    return CAMERA_DENOISER if kind == "camera-net" and sigma is None else DENOISER
+    """The model for a noise kind: camera photos with the level estimated get the camera-noise model (it beats the
+    Gaussian one given the same camera estimate on its own simulator and on two camera-noise families written
+    apart from it: docs/images.md), everything else (and a hand-set sigma, which means a Gaussian sigma) the
+    Gaussian one."""
+    return CAMERA_DENOISER if kind == "camera" and sigma is None else DENOISER
 
 
 def denoise_picture(img: Any, sigma: float | None = None, impulses: str | bool = "auto",
@@ -334,8 +332,8 @@ def denoise_picture(img: Any, sigma: float | None = None, impulses: str | bool =
     """Denoise any picture with the shipped network: `sigma` on the 0-255 scale, None to estimate it (which needs
     at least MIN_BLIND_SIDE pixels a side); `impulses` "auto" runs the salt-and-pepper step when impulses are
     detected (True: always look, False: never). `on_progress(fraction done)` is called after every tile; an
-    exception raised in it cancels the work. `kind` "camera" ("camera-net": with the camera-noise model, see
-    `denoiser_for`) estimates the level the way camera noise needs
+    exception raised in it cancels the work. `kind` "camera" (the camera-noise model, see `denoiser_for`)
+    estimates the level the way camera noise needs
     (demosaicked and JPEG-compressed noise hides from the usual estimate); it only matters when sigma is None."""
     if kind not in NOISE_KINDS:
         raise ValueError(f"Unknown noise kind {kind!r}: use one of {', '.join(NOISE_KINDS)}.")
@@ -352,7 +350,7 @@ def denoise_picture(img: Any, sigma: float | None = None, impulses: str | bool =
     t0 = time.perf_counter()
     x, n = (pic.pixels, 0) if impulses is False else remove_impulses(pic.pixels, 0.0 if impulses is True else 0.002)
     out, used = denoise(model, x, None if sigma is None else sigma / 255, on_progress=on_progress,
-                        camera=kind in CAMERA_KINDS)
+                        camera=kind == "camera")
     np.clip(out, 0, 1, out=out)  # in place: a 24 MP colour result is 288 MB
     return DenoiseResult(out.astype(np.float32, copy=False), used * 255, sigma is None,
                          time.perf_counter() - t0, n, name)

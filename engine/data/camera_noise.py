@@ -7,6 +7,11 @@ demosaicked (bilinear), taken forward through the sRGB tone curve and saved as J
 The noise is therefore signal-dependent (more in the bright parts in linear light, and reshaped by the tone curve),
 spatially correlated (demosaicking spreads one sensor value over its neighbours) and blocky (JPEG).
 
+`pixel_noise` is the same sensor noise for training breadth without the Bayer step (a camera whose demosaicking
+is sharp enough to leave pixel-scale noise, or a sensor without a mosaic): a random tone curve (sRGB or a gamma
+1.8-2.4), noise spatially correlated over a random 0-1.2 px and partly shared by the channels, JPEG at a random
+quality with or without 4:2:0 chroma subsampling. Its target is the clean picture itself.
+
 ISO-like levels: `ISO_LEVELS` gives the shot-noise gain at three levels; the read noise follows Brooks et al.'s
 fitted relation log(read) = 2.18 log(shot) + 1.20 (without its random spread, so a level is one noise level).
 """
@@ -93,3 +98,34 @@ def camera_noise(rgb: np.ndarray, level: str | float = "iso3200", seed: int = 0,
         buf.seek(0)
         return np.asarray(Image.open(buf), np.float32) / 255
     return out.astype(np.float32)
+
+
+def _jpeg(out: np.ndarray, quality: int, subsampling: int = 0) -> np.ndarray:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray((np.clip(out, 0, 1) * 255).round().astype(np.uint8)).save(buf, "JPEG", quality=quality,
+                                                                              subsampling=subsampling)
+    buf.seek(0)
+    return np.asarray(Image.open(buf), np.float32) / 255
+
+
+def pixel_noise(rgb: np.ndarray, shot: float, rng: np.random.Generator) -> np.ndarray:
+    """Poisson-Gaussian noise at shot gain `shot` added per pixel in linear light, no mosaic (see the module's
+    docstring for the random tone curve, correlation, channel sharing and JPEG), -> float32 (H, W, 3) on [0, 1]."""
+    from scipy.ndimage import gaussian_filter
+
+    x = np.clip(np.asarray(rgb, np.float64)[..., :3], 0, 1)
+    gamma = None if rng.random() < 0.5 else float(rng.uniform(1.8, 2.4))
+    lin = srgb_to_linear(x) if gamma is None else x ** gamma
+    n = rng.normal(size=lin.shape)
+    blur = float(rng.uniform(0, 1.2))
+    if blur > 0.2:
+        n = gaussian_filter(n, (blur, blur, 0))
+        n /= n.std() + 1e-12  # the same noise power, spread over neighbouring pixels
+    share = float(rng.uniform(0, 0.7))  # how much of the noise the three channels have in common (luma grain)
+    luma = n.mean(axis=2, keepdims=True) * np.sqrt(3)  # unit std again (the mean of 3 has std 1/sqrt(3))
+    n = np.sqrt(1 - share) * n + np.sqrt(share) * luma
+    noisy = np.clip(lin + n * np.sqrt(shot * lin + read_noise(shot)), 0, 1)
+    out = linear_to_srgb(noisy) if gamma is None else noisy ** (1 / gamma)
+    return _jpeg(out, int(rng.integers(70, 96)), 2 if rng.random() < 0.5 else 0)

@@ -31,8 +31,7 @@ def test_sample_with_noise_and_a_baseline(page, app_url):
 
 def test_real_upload(page, app_url, tmp_path):
     """A phone-like JPEG (simulated camera noise at ISO 3200, saved at quality 85): an upload defaults to 'camera
-    photo' (the Gaussian model with the camera estimate); the experimental option swaps in the camera-noise
-    model, and the caption says which model did it."""
+    photo', so the camera-noise model denoises it and the page says so; 'even grain' switches to the Gaussian one."""
     from engine.data import camera_noise
 
     yy, xx = np.mgrid[0:200, 0:300]
@@ -42,9 +41,12 @@ def test_real_upload(page, app_url, tmp_path):
     Image.fromarray((noisy * 255).round().astype(np.uint8)).save(path, quality=85)
     visit(page, f"{app_url}/denoise?src=upload", "Upload a photo to denoise it")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    page.get_by_text("Denoised by image-denoiser-camera").wait_for(timeout=60_000)
+    settle(page, timeout=60_000)
+    page.get_by_text("Even grain (added noise, scans, renders)").click()
     page.get_by_text("Denoised by image-denoiser-gray").wait_for(timeout=60_000)
     settle(page, timeout=60_000)
-    page.get_by_text("camera-trained network (experimental)").click()
+    page.get_by_text("Camera photo (phone or camera JPEG)").click()
     page.get_by_text("Denoised by image-denoiser-camera").wait_for(timeout=60_000)
     settle(page, timeout=60_000)
     expect(page.get_by_text("Noise level (sigma, 0-255)")).to_be_visible(timeout=60_000)

@@ -37,16 +37,13 @@ def test_eval_pictures_are_held_out():
     assert all(a.ndim == 3 and a.shape[2] == 3 for _, a in C.eval_pictures())
 
 
-def test_the_page_picks_the_camera_model_only_when_asked_for_with_an_estimated_level():
-    assert api.denoiser_for("camera-net", None) == "image-denoiser-camera"
-    # Camera photos (the upload default) get the Gaussian model with the camera estimate: the camera model loses
-    # on the independent camera-noise family (tests/quality/test_images_camera_bars.py).
-    assert api.denoiser_for("camera", None) == "image-denoiser-gray"
-    assert api.denoiser_for("camera-net", 20.0) == api.denoiser_for("gaussian", None) == "image-denoiser-gray"
+def test_the_page_picks_the_camera_model_only_for_camera_photos_with_an_estimated_level():
+    assert api.denoiser_for("camera", None) == "image-denoiser-camera"
+    assert api.denoiser_for("camera", 20.0) == api.denoiser_for("gaussian", None) == "image-denoiser-gray"
 
 
-def test_the_independent_camera_family_is_deterministic_and_signal_dependent():
-    from engine.data.camera_noise_alt import alt_camera_noise
+def test_the_independent_camera_families_are_deterministic_and_signal_dependent():
+    from engine.data.camera_noise_alt import alt_camera_noise, phone_isp_noise
 
     clean = np.zeros((64, 64, 3), np.float32)
     clean[:, 32:] = 0.8
@@ -55,6 +52,10 @@ def test_the_independent_camera_family_is_deterministic_and_signal_dependent():
     # Brighter where the light is (shot noise), not even grain; the mean is kept within JPEG's reach.
     assert a[8:56, 40:56].std() > 2 * a[8:56, 8:24].std()
     assert abs(a[8:56, 40:56].mean() - 0.8) < 0.03
+    x, ref = phone_isp_noise(clean, "mid", 3)
+    assert np.array_equal(x, phone_isp_noise(clean, "mid", 3)[0]) and x.shape == ref.shape == clean.shape
+    assert x[8:56, 40:56].std() > 2 * x[8:56, 8:24].std()
+    assert abs(x[8:56, 40:56].mean() - ref[8:56, 40:56].mean()) < 0.03
 
 
 def test_the_camera_model_starts_from_the_gaussian_one():
@@ -65,3 +66,14 @@ def test_the_camera_model_starts_from_the_gaussian_one():
     while first.get("continued_from"):  # back to the first sitting, the one that started from the gray weights
         first = first["continued_from"]
     assert first["command"] == "python -m engine train image-denoiser-camera"
+
+
+def test_the_breadth_pipelines_are_all_drawn():
+    """Camera noise with and without the Bayer step, and plain grain (PIPELINES), with their own targets."""
+    from engine.data import camera_noise as cn
+
+    clean = np.full((40, 40, 3), 0.5, np.float32)
+    a = cn.pixel_noise(clean, 0.01, np.random.default_rng(1))
+    assert a.dtype == np.float32 and a.shape == clean.shape and 0.01 < a.std() < 0.2
+    assert np.array_equal(a, cn.pixel_noise(clean, 0.01, np.random.default_rng(1)))
+    assert set(C.PIPELINES) == {"bayer", "no mosaic", "gaussian"} and abs(sum(C.PIPELINES.values()) - 1) < 1e-9
