@@ -452,7 +452,8 @@ def interpolate(model: str, start: str, end: str, steps: int = 9,
 
 @_facade_errors
 def sample(model: str, n: int = 12, seed: int = 0) -> Image.Image:
-    """Draw n random pictures from a generative model (a VAE: codes drawn from its N(0, I) prior, decoded).
+    """Draw n random pictures from a generative model (a VAE: codes drawn from its prior - the learned one where
+    the checkpoint ships it, else N(0, I) - and decoded).
 
     Args:
         model: a generative model, e.g. "digits-vae2" or "emoji-vae" (plain autoencoders cannot sample).

@@ -3,6 +3,7 @@ conv VAE's four bars, and extras that match the weights (the page reads them ins
 
 import numpy as np
 import pytest
+import torch
 
 from engine import checkpoints, inference
 from engine.data import galaxies
@@ -49,3 +50,20 @@ def test_shipped_map_matches_the_weights(name):
     z = inference.encode(model, x[:50])
     assert np.allclose(ex["map_codes"][:50], z, atol=1e-3)
     assert ex["map_umap"].shape == (lab.MAP_N, 2) and np.isfinite(ex["map_umap"]).all()
+
+
+def test_shipped_prior_matches_the_weights():
+    """The learned prior in the extras was fitted to these weights' codes: its mean and covariance are those of the
+    codes of training renders (posterior means plus the posterior variance), not of some earlier model's."""
+    model, _, ex = checkpoints.cached("galaxy-vae")
+    w, mu, tril = (ex[k].astype(np.float64) for k in lab.PRIOR_KEYS)
+    assert w.shape == (lab.PRIOR_K,) and np.isclose(w.sum(), 1) and mu.shape == (lab.PRIOR_K, model.latent_dim)
+    assert np.allclose(tril, np.tril(tril)) and (np.diagonal(tril, axis1=1, axis2=2) > 0).all()
+    with torch.inference_mode():
+        m, logvar = model.stats(torch.from_numpy(lab.pool()[0][:2000].astype(np.float32) / 255))
+    codes, var = m.numpy().astype(np.float64), np.exp(logvar.numpy()).astype(np.float64)
+    mean = w @ mu
+    cov = np.einsum("k,kij->ij", w, tril @ tril.transpose(0, 2, 1)) + np.einsum("k,ki,kj->ij", w, mu - mean,
+                                                                                  mu - mean)
+    assert np.abs(mean - codes.mean(0)).max() < 0.1
+    assert np.abs(np.diag(cov) - (codes.var(0) + var.mean(0))).max() < 0.1 * np.diag(cov).max()
