@@ -452,8 +452,7 @@ def interpolate(model: str, start: str, end: str, steps: int = 9,
 
 @_facade_errors
 def sample(model: str, n: int = 12, seed: int = 0) -> Image.Image:
-    """Draw n random pictures from a generative model (a VAE: codes drawn from its prior - the learned one where
-    the checkpoint ships it, else N(0, I) - and decoded).
+    """Draw n random pictures from a generative model (a VAE: codes drawn from its N(0, I) prior, decoded).
 
     Args:
         model: a generative model, e.g. "digits-vae2" or "emoji-vae" (plain autoencoders cannot sample).

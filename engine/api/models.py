@@ -203,8 +203,8 @@ def interpolate(name: str, a: Any, b: Any, steps: int = 8, mode: str = "lerp") -
 
 
 def sample(name: str, n: int = 16, seed: int = 0, cls: int | None = None) -> np.ndarray:
-    """n images decoded from prior draws (VAEs: from the learned prior where the checkpoint ships one in its extras,
-    else N(0, I)). `cls` is for class-conditional models (GANs)."""
+    """n images decoded from prior draws (VAEs: N(0, I), the training prior; the galaxies' learned prior is
+    `galaxy_samples`). `cls` is for class-conditional models (GANs)."""
     model = load(name)
     if not hasattr(model, "sample"):
         raise ValueError(f"'{name}' is not a generative model; sampling needs a VAE or a GAN.")
@@ -217,11 +217,8 @@ def sample(name: str, n: int = 16, seed: int = 0, cls: int | None = None) -> np.
             raise ValueError(f"'{name}' has classes 0..{k - 1}; got {cls}.")
         with torch.inference_mode():
             return model.sample(int(n), g, y=torch.full((int(n),), int(cls))).numpy()
-    keys = ("prior_weights", "prior_means", "prior_scale_tril")  # a learned prior, shipped as extras
-    ex = extras(name)
-    prior = tuple(torch.from_numpy(ex[k]) for k in keys) if all(k in ex for k in keys) else None
     with torch.inference_mode():
-        return (model.sample(int(n), g, prior) if prior else model.sample(int(n), g)).numpy()
+        return model.sample(int(n), g).numpy()
 
 
 # --- what the pages show (engine.viz is imported where used: it brings plotly, ~0.5 s of start-up) ---------------
