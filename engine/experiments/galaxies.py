@@ -155,9 +155,10 @@ def interp_smoothness(model, x: np.ndarray, rng: np.random.Generator, pairs: int
 # posterior, i.e. to a sample of the aggregate posterior q(z) = mean_x q(z|x), the prior that maximises the ELBO for
 # the trained encoder (Hoffman & Johnson 2016). The beta-VAE's codes do not fill N(0, I): the prior's draws land
 # where the decoder saw no training code and decode to smooth average light (sample_morph_w1_normal). K = 200
-# components, chosen on validation draws (held-out seeds 777/778, not the eval's): 20/50/100/200 gave mean morph_w1
-# 0.263/0.263/0.262/0.237 (fitted to posterior means instead: 0.289/0.272/0.261/0.261). Mixing the posteriors of
-# 2 000 training renders directly scored 0.19 but its samples are those renders' reconstructions (40 dB from them).
+# components, chosen on validation draws (held-out seeds 777/778, not the eval's; the 5 000-step beta-0.3 weights):
+# 20/50/100/200 gave mean morph_w1 0.263/0.263/0.262/0.237 (fitted to posterior means instead: 0.289/0.272/0.261/
+# 0.261). Mixing the posteriors of 2 000 training renders directly scored 0.19, but its samples are those renders'
+# reconstructions (median 40 dB from them): a replay, not a density.
 PRIOR_K = 200
 PRIOR_KEYS = ("prior_weights", "prior_means", "prior_scale_tril")
 _fitted_priors: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -373,10 +374,11 @@ register_experiment(Experiment(
     # bar angle and inclination; 16 lost the arms in reconstructions of the seed-style MLP, 64 only adds dims the
     # KL switches off. Trained in sittings, first at beta 0.5 (samples off the data: the codes' spread 0.2-1.2 per
     # dim against the prior's 1), then `--init` at beta 1 to pull them onto the prior (5 200 steps; N(0, I) samples
-    # still 0.44 from the renders in sample_morph_w1, the reconstructions 0.31). Then `--init --epochs 25 --lr 3e-4`
-    # at beta 0.3: sharper reconstructions (27.25 -> 27.79 dB, their morphology distance 0.31 -> 0.22), whose codes
-    # fill N(0, I) even less - the learned prior (`fit_latent_prior`) samples where they are instead, the argument
-    # of Ghosh et al.'s regularised autoencoders.
+    # still 0.44 from the renders in sample_morph_w1, the reconstructions 0.31). Then at beta 0.3 `--init --epochs
+    # 25 --lr 3e-4` and `--init --epochs 50 --lr 3e-4` (15 000 steps, 22 min): sharper reconstructions (27.25 ->
+    # 27.79 -> 28.13 dB; their morphology distance 0.31 -> 0.17), whose codes fill N(0, I) even less - the learned
+    # prior (`fit_latent_prior`) samples where they are instead, the argument of Ghosh et al.'s regularised
+    # autoencoders.
     model_config=ConvVAERGBConfig(input_shape=SHAPE, channels=(16, 32, 64, 128), latent_dim=32, beta=0.3,
                                   recon="bce", kl_warmup_steps=0),
     train_config=TrainConfig(epochs=5, steps_per_epoch=200, batch_size=64, lr=1e-3, warmup_steps=100),
