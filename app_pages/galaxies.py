@@ -99,14 +99,19 @@ with t2:
 
 # --- the prior ----------------------------------------------------------------------------------------------------
 st.subheader("5 · Galaxies from the prior")
-seed = st.number_input("Seed", 0, 100_000, int(number("seed", 0, 0, 100_000)), key="gal_seed")
-samples = api.galaxy_samples(model, 12, seed)
+p1, p2 = st.columns([1, 2])
+seed = p1.number_input("Seed", 0, 100_000, int(number("seed", 0, 0, 100_000)), key="gal_seed")
+prior = p2.radio("Prior", api.GALAXY_PRIORS, horizontal=True, key="gal_prior",
+                 index=1 if Q.get("prior") == "normal" else 0,
+                 format_func=lambda p: {"learned": "learned (fitted to the codes)", "normal": "N(0, I)"}[p])
+samples = api.galaxy_samples(model, 12, seed, prior)
 st.image(api.galaxy_thumbs_from(samples), width=72)
+st.caption(f"Drawn from {api.galaxy_prior(model, prior)}.")
 probs = api.galaxy_classify(samples).mean(0)
 st.caption("Classifier's mean class shares of these 12: "
            + ", ".join(f"{c} {p:.0%}" for c, p in zip(api.GALAXY_CLASSES, probs)))
 if st.button(f"Compare {api.GALAXY_MORPH_N} samples' morphology with the renders", key="gal_morph"):
-    now, card = api.galaxy_morphology(model, seed=seed)
+    now, card = api.galaxy_morphology(model, seed=seed, prior=prior)
     these = f"W1 / spread (these {api.GALAXY_MORPH_N})"
     st.dataframe({"statistic": list(now), these: [round(v, 3) for v in now.values()],
                   "W1 / spread (2 000, card)": [round(card.get(k, float("nan")), 3) for k in now]},
@@ -114,4 +119,4 @@ if st.button(f"Compare {api.GALAXY_MORPH_N} samples' morphology with the renders
     st.caption("Wasserstein-1 distance between the samples' and 1 000 held-out renders' statistics, divided by "
                "the statistic's spread in the renders: 0 is indistinguishable, 1 a shift by one spread.")
 
-Q.from_dict({"model": model, "a": a, "b": b, "steps": str(steps), "mode": mode, "seed": str(seed)})
+Q.from_dict({"model": model, "a": a, "b": b, "steps": str(steps), "mode": mode, "seed": str(seed), "prior": prior})

@@ -21,11 +21,11 @@ from engine.data import galaxies, hubble
 from engine.experiments import galaxies as lab
 from engine.registry import EVAL_SEED
 
-__all__ = ["GALAXY_MODELS", "GALAXY_CLASSES", "GALAXY_MORPH_N", "GalaxyWalk", "GalaxyRecon", "galaxy_ids",
-           "galaxy_image", "galaxy_upload", "galaxy_thumbs", "galaxy_thumbs_from", "galaxy_walk", "galaxy_gif",
-           "galaxy_map", "galaxy_reconstruction",
-           "galaxy_traverse", "galaxy_arithmetic", "galaxy_samples", "galaxy_morphology", "galaxy_classify",
-           "galaxy_label", "galaxy_id_ok", "galaxy_probs_figure"]
+__all__ = ["GALAXY_MODELS", "GALAXY_CLASSES", "GALAXY_MORPH_N", "GALAXY_PRIORS", "GalaxyWalk", "GalaxyRecon",
+           "galaxy_ids", "galaxy_image", "galaxy_upload", "galaxy_thumbs", "galaxy_thumbs_from", "galaxy_walk",
+           "galaxy_gif", "galaxy_map", "galaxy_reconstruction", "galaxy_traverse", "galaxy_arithmetic",
+           "galaxy_samples", "galaxy_prior", "galaxy_morphology", "galaxy_classify", "galaxy_label", "galaxy_id_ok",
+           "galaxy_probs_figure"]
 
 GALAXY_MODELS = ("galaxy-vae", "galaxy-vae-seed")
 GALAXY_CLASSES = galaxies.CLASSES
@@ -252,11 +252,32 @@ def galaxy_arithmetic(name: str, x: np.ndarray, strength: float, to_cls: int = g
     return decode(name, z[None])[0]
 
 
-def galaxy_samples(name: str, n: int = 12, seed: int = 0) -> np.ndarray:
-    """`n` galaxies decoded from prior draws z ~ N(0, I)."""
-    rng = np.random.default_rng(int(seed))
-    z = rng.standard_normal((int(n), load(name).latent_dim)).astype(np.float32)
-    return decode(name, z)
+GALAXY_PRIORS = ("learned", "normal")
+
+
+def _prior(name: str, prior: str) -> dict[str, np.ndarray] | None:
+    """The shipped learned prior's arrays for "learned" where the checkpoint has them; None means N(0, I)."""
+    if prior not in GALAXY_PRIORS:
+        raise ValueError(f"Prior must be one of {', '.join(GALAXY_PRIORS)}, not {prior!r}.")
+    ex = extras(name)
+    return ex if prior == "learned" and all(k in ex for k in lab.PRIOR_KEYS) else None
+
+
+def galaxy_prior(name: str, prior: str = "learned") -> str:
+    """In words, the prior `galaxy_samples(name, n, seed, prior)` draws from."""
+    ex = _prior(name, prior)
+    if ex is None:
+        return "N(0, I), the prior the VAE was trained with"
+    return (f"a learned prior: a {len(ex['prior_weights'])}-component Gaussian mixture fitted to the training "
+            "renders' codes")
+
+
+def galaxy_samples(name: str, n: int = 12, seed: int = 0, prior: str = "learned") -> np.ndarray:
+    """`n` galaxies decoded from prior draws: from the learned prior where the checkpoint ships one ("learned",
+    as the card's sample_morph_w1) or from N(0, I) ("normal"). Deterministic given the seed."""
+    if not 1 <= int(n) <= 2000:
+        raise ValueError(f"Ask for 1 to 2000 samples, not {n}.")
+    return lab.prior_samples(load(name), int(n), int(seed), _prior(name, prior))
 
 
 @lru_cache(maxsize=1)
@@ -269,13 +290,16 @@ def _render_stats() -> dict[str, np.ndarray]:
 GALAXY_MORPH_N = 48
 
 
-def galaxy_morphology(name: str, n: int = GALAXY_MORPH_N,
-                      seed: int = 0) -> tuple[dict[str, float], dict[str, float]]:
+def galaxy_morphology(name: str, n: int = GALAXY_MORPH_N, seed: int = 0,
+                      prior: str = "learned") -> tuple[dict[str, float], dict[str, float]]:
     """Scaled W1 of `n` prior samples' morphology against the 1 000 held-out renders', and the card's figures
-    measured on 2 000 samples at training time: ({stat: w1 now}, {stat: w1 in the card})."""
+    measured on 2 000 samples at training time: ({stat: w1 now}, {stat: w1 in the card}); the card's are {} when
+    it measured the other prior (its samples come from the learned prior where one is shipped)."""
     from engine.api.models import card
 
-    now = morphology.compare(morphology.measure(galaxy_samples(name, n, seed)), _render_stats())
+    now = morphology.compare(morphology.measure(galaxy_samples(name, n, seed, prior)), _render_stats())
+    if (_prior(name, prior) is None) == (_prior(name, "learned") is not None):
+        return now, {}
     metrics = card(name).get("metrics", {})
     return now, {k[3:]: v for k, v in metrics.items() if k.startswith("w1_")}
 

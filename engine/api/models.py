@@ -203,7 +203,8 @@ def interpolate(name: str, a: Any, b: Any, steps: int = 8, mode: str = "lerp") -
 
 
 def sample(name: str, n: int = 16, seed: int = 0, cls: int | None = None) -> np.ndarray:
-    """n images decoded from prior draws (VAEs). `cls` is for class-conditional models (GANs, later)."""
+    """n images decoded from prior draws (VAEs: N(0, I), the training prior; the galaxies' learned prior is
+    `galaxy_samples`). `cls` is for class-conditional models (GANs)."""
     model = load(name)
     if not hasattr(model, "sample"):
         raise ValueError(f"'{name}' is not a generative model; sampling needs a VAE or a GAN.")

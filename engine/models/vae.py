@@ -42,9 +42,17 @@ class GaussianVAE(Autoencoder):
     def kl_weight(self) -> float:
         return self.cfg.beta
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Decode `n` draws from the prior N(0, I)."""
-        return self.decode(torch.randn(n, self.latent_dim, generator=generator))
+    def sample(self, n: int, generator: torch.Generator | None = None,
+               prior: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+        """Decode `n` draws from the prior N(0, I) or, given `prior` = (weights (K,), means (K, latent), Cholesky
+        factors of the covariances (K, latent, latent)), from that Gaussian mixture: a prior fitted after training
+        (galaxies' `fit_latent_prior`). Deterministic given the generator's state."""
+        if prior is None:
+            return self.decode(torch.randn(n, self.latent_dim, generator=generator))
+        weights, means, tril = prior
+        k = torch.multinomial(weights.double(), n, replacement=True, generator=generator)
+        eps = torch.randn(n, means.shape[1], generator=generator)
+        return self.decode(means[k] + torch.einsum("nij,nj->ni", tril[k], eps))
 
     def forward(self, x: torch.Tensor, target: torch.Tensor | None = None) -> AEOutput:
         target = x if target is None else target

@@ -62,6 +62,16 @@ def test_morphology_panel_and_seed_in_url():
     assert "gini" in list(at.dataframe[0].value["statistic"])
 
 
+def test_prior_choice_is_said_and_kept_in_the_url():
+    at = apptools.open_page(PAGE, {"prior": "normal"})
+    assert at.radio(key="gal_prior").value == "normal"
+    assert any("Drawn from N(0, I)" in c.value for c in at.caption)
+    at.radio(key="gal_prior").set_value("learned").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.query_params["prior"] == "learned"
+    assert any("Drawn from a learned prior" in c.value for c in at.caption)
+
+
 def test_bad_url_values_open_the_page():
     at = apptools.open_page(PAGE, {"a": "zz", "b": "r99999", "steps": "500", "mode": "sideways"})
     assert at.slider(key="gal_steps").value == 24

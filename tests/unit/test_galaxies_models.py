@@ -86,3 +86,25 @@ def test_psnr_per_image():
     a = np.zeros((2, 3, 4, 4))
     b = a + np.array([0.1, 0.01])[:, None, None, None]
     assert np.allclose(psnr_per_image(b, a), [20.0, 40.0])
+
+
+def test_vae_sample_from_a_mixture_prior():
+    torch.manual_seed(3)
+    m = build_model("conv-vae-rgb", dict(input_shape=(3, 16, 16), channels=(4, 8), latent_dim=3)).eval()
+    w, mu = torch.tensor([0.25, 0.75]), torch.tensor([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]])
+
+    def draw(seed, prior=None, n=6):
+        with torch.no_grad():
+            return m.sample(n, torch.Generator().manual_seed(seed), prior)
+
+    with torch.no_grad():
+        means = m.decode(mu)
+    # Zero covariance: every draw decodes one of the components' means, in proportion to the weights.
+    out = draw(0, (w, mu, torch.zeros(2, 3, 3)), n=400)
+    which = [int(torch.argmin(((means - o) ** 2).flatten(1).sum(1))) for o in out]
+    assert all(torch.allclose(o, means[k], atol=1e-6) for o, k in zip(out, which))
+    assert 0.65 < np.mean(which) < 0.85
+    prior = (w, mu, 0.1 * torch.eye(3).expand(2, 3, 3))
+    assert torch.equal(draw(1, prior), draw(1, prior)) and not torch.equal(draw(1, prior), draw(2, prior))
+    with torch.no_grad():  # no prior: N(0, I) draws, as before
+        assert torch.equal(draw(4), m.decode(torch.randn(6, 3, generator=torch.Generator().manual_seed(4))))
