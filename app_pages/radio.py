@@ -70,12 +70,14 @@ except (ValueError, KeyError) as e:
 st.subheader("Calibrate on your station")
 st.caption("Upload **noise-only** traces from your antenna (`.npy` or `.csv`, one 500-sample trace per row, 16 or "
            "more). The network then whitens each trace by your noise spectrum, as a matched filter would; fine-tuning "
-           "also adapts a copy to your noise. No noise-only traces? Upload 16+ of your event traces and tick the box: "
+           "also adapts a copy to your noise. No noise-only traces? Tick the box and upload 16+ of your event traces: "
            "the spectrum is estimated from them. Used for your own traces below, in this session only.")
-cal_file = st.file_uploader("Noise-only traces", type=["npy", "csv"], key="radio_cal_upload")
-events = st.checkbox("These are event traces (pulses inside), not noise only", key="radio_cal_events",
+events = st.checkbox("I have no noise-only traces: use my event traces (pulses inside)", key="radio_cal_events",
                      help="The spectrum is then estimated from the events themselves; fine-tuning is off, as it would "
                           "learn your pulses as noise.")
+# The uploader keeps its file when the label changes (its identity is its key).
+cal_file = st.file_uploader("Event traces (16+ of one station)" if events else "Noise-only traces",
+                            type=["npy", "csv"], key="radio_cal_upload")
 if cal_file is None:
     S.pop("radio_cal", None)
 else:

@@ -64,3 +64,24 @@ def test_radio_calibration_panel_fine_tunes_with_a_progress_bar(page, app_url, t
     page.get_by_text("Calibrated on 64 noise traces").wait_for(timeout=120_000)
     expect(page.get_by_text("fine-tuned")).to_be_visible(timeout=30_000)
     finish(page, "radio-calibration")
+
+
+def test_radio_calibration_on_event_traces(page, app_url, tmp_path):
+    """No noise-only traces: tick the box, upload event traces; no fine-tuning slider, and the copy is conditioned."""
+    from engine.data import radio_heldout
+
+    page.goto(f"{app_url}/radio")
+    page.get_by_text("Calibrate on your station").wait_for(timeout=120_000)
+    settle(page, timeout=120_000)
+    page.get_by_text("I have no noise-only traces").click()
+    page.get_by_text("Event traces (16+ of one station)").wait_for(timeout=60_000)
+    settle(page)
+    path = tmp_path / "events.npy"
+    np.save(path, radio_heldout.simulate(24, 3.0, 2).noisy)
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(path))
+    page.get_by_text("24 event traces").wait_for(timeout=120_000)
+    settle(page)
+    expect(page.get_by_role("slider", name="Fine-tune for (s)")).to_have_count(0)
+    page.get_by_role("button", name="Calibrate").click()
+    page.get_by_text("Calibrated on 24 event traces").wait_for(timeout=120_000)
+    finish(page, "radio-calibration-events")
