@@ -90,17 +90,12 @@ def camera_noise(rgb: np.ndarray, level: str | float = "iso3200", seed: int = 0,
     raw = raw + rng.normal(size=raw.shape) * np.sqrt(shot * np.clip(raw, 0, None) + read_noise(shot))
     out = linear_to_srgb(demosaic(np.clip(raw, 0, 1)))
     q = int(rng.integers(70, 96)) if jpeg_quality is None else int(jpeg_quality)
-    if q > 0:
-        from PIL import Image
-
-        buf = io.BytesIO()
-        Image.fromarray((out * 255).round().astype(np.uint8)).save(buf, "JPEG", quality=q)
-        buf.seek(0)
-        return np.asarray(Image.open(buf), np.float32) / 255
-    return out.astype(np.float32)
+    return _jpeg(out, q) if q > 0 else out.astype(np.float32)
 
 
-def _jpeg(out: np.ndarray, quality: int, subsampling: int = 0) -> np.ndarray:
+def _jpeg(out: np.ndarray, quality: int, subsampling: int = -1) -> np.ndarray:
+    """`out` (H, W, 3) on [0, 1] saved as an 8-bit JPEG and read back, float32. `subsampling` is PIL's: -1 its
+    default (4:2:0), 0 4:4:4, 2 4:2:0."""
     from PIL import Image
 
     buf = io.BytesIO()

@@ -20,6 +20,14 @@ import numpy as np
 from PIL import Image
 from scipy.ndimage import gaussian_filter, uniform_filter
 
+
+def _jpeg(x: np.ndarray, quality: int, subsampling: int) -> np.ndarray:
+    """An 8-bit JPEG round trip of `x` (H, W, 3) on [0, 1], float32 out."""
+    buf = io.BytesIO()
+    Image.fromarray((x * 255).round().astype(np.uint8)).save(buf, "JPEG", quality=quality, subsampling=subsampling)
+    return np.asarray(Image.open(io.BytesIO(buf.getvalue())), np.float32) / 255
+
+
 STRENGTHS = {"low": 0.002, "mid": 0.01, "high": 0.03}  # shot-noise gain in linear light; read noise = gain / 8
 
 
@@ -33,10 +41,7 @@ def alt_camera_noise(clean: np.ndarray, strength: str, seed: int) -> np.ndarray:
     corr = uniform_filter(rng.standard_normal(lin.shape), size=(3, 3, 1)) * 3  # std 1 again after the 3x3 mean
     luma = rng.standard_normal(lin.shape[:2])[..., None]
     noise = sd * (0.5 * white + 0.5 * corr + 0.5 * luma) / np.sqrt(0.75)
-    out = np.clip(lin + noise, 0, 1) ** (1 / 2.2)
-    buf = io.BytesIO()
-    Image.fromarray((out * 255).round().astype(np.uint8)).save(buf, "JPEG", quality=75, subsampling=2)
-    return np.asarray(Image.open(io.BytesIO(buf.getvalue())), np.float32) / 255
+    return _jpeg(np.clip(lin + noise, 0, 1) ** (1 / 2.2), 75, 2)
 
 
 PHONE_STRENGTHS = {"low": 0.003, "mid": 0.012, "high": 0.04}  # shot gain in linear light; read = gain / 10
@@ -46,7 +51,7 @@ def _phone_tone(lin: np.ndarray) -> np.ndarray:
     """sRGB-like curve (a plain 1/2.4 power with a linear toe), an S-shaped contrast boost, unsharp masking."""
     x = np.where(lin < 0.003, 12.9 * lin, 1.055 * np.clip(lin, 0.003, None) ** (1 / 2.4) - 0.055)
     x = np.clip(x, 0, 1)
-    x = x + 0.15 * np.sin(2 * np.pi * x) / (2 * np.pi) * -1  # steeper mid-tones, flatter ends
+    x = x - 0.15 * np.sin(2 * np.pi * x) / (2 * np.pi)  # steeper mid-tones, flatter ends
     blur = gaussian_filter(x, sigma=(1.0, 1.0, 0))
     return np.clip(x + 0.6 * (x - blur), 0, 1)
 
@@ -62,7 +67,4 @@ def phone_isp_noise(clean: np.ndarray, strength: str, seed: int) -> tuple[np.nda
     chroma = gaussian_filter(rng.standard_normal(lin.shape), sigma=(1.5, 1.5, 0)) * 2 / 0.19  # ~unit std, then x2
     chroma -= chroma.mean(axis=2, keepdims=True)  # colour only: the mean over channels is the luma's job
     noisy = _phone_tone(np.clip(lin + sd * (luma + chroma) / np.sqrt(1 + 4), 0, 1))
-    buf = io.BytesIO()
-    Image.fromarray((noisy * 255).round().astype(np.uint8)).save(buf, "JPEG", quality=90, subsampling=1)
-    out = np.asarray(Image.open(io.BytesIO(buf.getvalue())), np.float32) / 255
-    return out, _phone_tone(lin).astype(np.float32)
+    return _jpeg(noisy, 90, 1), _phone_tone(lin).astype(np.float32)

@@ -158,8 +158,7 @@ def bench(model, quick: bool = False) -> dict:
 def alt_family_scores(model, gaussian_model) -> list[dict]:
     """The same pictures with the two camera-noise families written apart from the training simulator
     (`engine.data.camera_noise_alt`), mean PSNR against each family's reference: this model, the Gaussian model
-    with the camera estimate (the page's default for camera photos) and NL-means with its best sigma. Printed and
-    returned."""
+    given the same camera estimate and NL-means with its best sigma. Printed and returned."""
     from engine.data import camera_noise_alt as alt
 
     families = {"gamma": (alt.STRENGTHS, lambda c, s, k: (alt.alt_camera_noise(c, s, k), c)),
