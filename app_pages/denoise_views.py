@@ -25,12 +25,14 @@ def denoise_large(key: str, noisy: np.ndarray, sigma: float | None, kind: str, m
         st.info("Stopped. Nothing was changed.")
         st.button("Denoise it after all", on_click=lambda: S.pop("dn_stopped", None), key="dn_resume")
         st.stop()
-    st.button("⏹ Stop", key="dn_stop", on_click=lambda: S.update(dn_stopped=key),
-              help="Stop denoising this picture; change a setting or press 'Denoise it after all' to start again.")
+    stop = st.empty()  # cleared when the work is done: a Stop button beside a finished result confuses
+    stop.button("⏹ Stop", key="dn_stop", on_click=lambda: S.update(dn_stopped=key),
+                help="Stop denoising this picture; change a setting or press 'Denoise it after all' to start again.")
     bar = st.progress(0.0, text=f"Denoising {megapixels:.1f} megapixels tile by tile...")
     res = api.denoise_picture(noisy, sigma, on_progress=lambda f: bar.progress(f, text=f"Denoising... {f:.0%}"),
                               kind=kind)
     bar.empty()
+    stop.empty()
     S.dn_big = (key, res)
     return res
 

@@ -33,10 +33,13 @@ def main(path: str) -> dict:
 
     # The Streamlit app lets torch use every core; the bench measures with the threads it is given (default 1).
     torch.set_num_threads(int(os.environ.get("AEX_TORCH_THREADS", 1)))
+    from PIL import Image
+
     from engine import api
 
     data = open(path, "rb").read()
-    api.load(api.DENOISER)
+    with Image.open(path) as im:  # the header only: which model the page would pick for this size
+        api.load(api.denoiser_for("gaussian", None, im.width * im.height / 1e6))
     base = _rss_mb()
     t0 = time.perf_counter()
     pic = api.load_image(data)
@@ -47,7 +50,7 @@ def main(path: str) -> dict:
     return {"megapixels": round(pic.megapixels, 1), "size": list(pic.pixels.shape), "model_loaded_mb": round(base),
             "after_read_mb": round(read), "after_denoise_mb": round(denoised), "peak_rss_mb": round(_rss_mb()),
             "seconds": round(time.perf_counter() - t0, 2), "threads": torch.get_num_threads(),
-            "megapixels_per_s": round(pic.megapixels / (time.perf_counter() - t0), 3),
+            "megapixels_per_s": round(pic.megapixels / (time.perf_counter() - t0), 3), "model": result.model,
             "output_sha256": hashlib.sha256(result.pixels.tobytes()).hexdigest()[:16],
             "png_sha256": hashlib.sha256(png).hexdigest()[:16]}
 

@@ -16,6 +16,17 @@ def visit(page, url, marker):
     browser_tools.visit(page, url, marker, 120_000)
 
 
+def upload_then_even_grain(page, app_url, path, model: str) -> None:
+    """Upload `path` (an upload starts as 'camera photo': the camera-noise model), then switch to even grain and
+    wait for `model` to have denoised it."""
+    visit(page, f"{app_url}/denoise?src=upload", "Upload a photo to denoise it")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    page.get_by_text("Denoised by image-denoiser-camera").wait_for(timeout=120_000)
+    settle(page, timeout=60_000)
+    page.get_by_text("Even grain (added noise, scans, renders)").click()
+    page.get_by_text(f"Denoised by {model}").wait_for(timeout=120_000)
+
+
 def test_sample_with_noise_and_a_baseline(page, app_url):
     visit(page, f"{app_url}/denoise?src=sample&sample=astronaut&noise=gaussian&level=25&seed=0",
           "Denoised by image-denoiser-gray")  # added even grain: the Gaussian model
@@ -39,12 +50,7 @@ def test_real_upload(page, app_url, tmp_path):
     noisy = camera_noise.camera_noise(clean, "iso3200", seed=0, jpeg_quality=0)
     path = tmp_path / "my-photo.jpg"
     Image.fromarray((noisy * 255).round().astype(np.uint8)).save(path, quality=85)
-    visit(page, f"{app_url}/denoise?src=upload", "Upload a photo to denoise it")
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
-    page.get_by_text("Denoised by image-denoiser-camera").wait_for(timeout=60_000)
-    settle(page, timeout=60_000)
-    page.get_by_text("Even grain (added noise, scans, renders)").click()
-    page.get_by_text("Denoised by image-denoiser-gray").wait_for(timeout=60_000)
+    upload_then_even_grain(page, app_url, path, "image-denoiser-gray")
     settle(page, timeout=60_000)
     page.get_by_text("Camera photo (phone or camera JPEG)").click()
     page.get_by_text("Denoised by image-denoiser-camera").wait_for(timeout=60_000)
@@ -88,3 +94,20 @@ def test_big_photo_shows_progress_and_stops(page, app_url, tmp_path):
     page.get_by_role("button", name="⏹ Stop").click()
     expect(page.get_by_text("Stopped. Nothing was changed.")).to_be_visible(timeout=60_000)
     finish(page, "denoise-big-stopped-again")
+
+
+def test_a_big_scan_of_even_grain_goes_to_the_fast_model_and_the_page_says_so(page, app_url, tmp_path):
+    """Over FAST_ABOVE_MP megapixels, even grain is denoised by the narrow network (half the time) and the caption
+    under the result says why. A gray picture: one plane, so the run stays short on a busy machine."""
+    from engine import api
+
+    side = int((api.FAST_ABOVE_MP * 1e6) ** 0.5) + 8
+    yy, xx = np.mgrid[0:side, 0:side]
+    clean = 0.5 + 0.3 * np.sin(xx / 40) * np.cos(yy / 55)
+    noisy = np.clip(clean + np.random.default_rng(4).normal(0, 0.08, clean.shape), 0, 1)
+    path = tmp_path / "big-scan.png"
+    Image.fromarray((noisy * 255).round().astype(np.uint8)).save(path)
+    upload_then_even_grain(page, app_url, path, "image-denoiser-fast")
+    expect(page.get_by_text("the fast model, twice as quick", exact=False)).to_be_visible(timeout=30_000)
+    settle(page, timeout=60_000)
+    finish(page, "denoise-big-fast")

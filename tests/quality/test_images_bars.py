@@ -4,7 +4,8 @@ Fast version of `python -m engine eval image-denoiser-gray`: the pictures are do
 is drawn with another seed than the card's, so this is a fresh measurement, not a replay of the card. One blind
 call per picture (no sigma given), NL-means measured on the very same noisy picture.
 The gray bar itself is measured at full size, exactly as the issue defines it (camera, sigma 25, seed 0, not
-clipped): its margin over NL-means is thin (card: +0.56 dB against a bar of 0.5), so a downscaled proxy would not do.
+clipped): its margin over NL-means was thin for the narrow model (+0.56 dB against a bar of 0.5; the wide one: +0.75),
+so a downscaled proxy would not do.
 """
 
 import pytest
@@ -29,10 +30,22 @@ def test_colour_beats_nlmeans_by_half_a_db(small):
 
 
 def test_one_blind_model_beats_nlmeans_at_15_25_and_50(small):
-    # Measured at this size and seed: +0.35, +0.58, +1.78 dB.
-    for s, margin in ((15, 0.2), (25, 0.3), (50, 1.0)):
+    # Measured at this size and seed: +0.77, +0.93, +2.15 dB (the shipped wide checkpoint; the fast one +0.54,
+    # +0.78, +2.03).
+    for s, margin in ((15, 0.5), (25, 0.6), (50, 1.5)):
         assert small[f"margin_nlmeans_s{s}"] > margin, small
         assert abs(small[f"sigma_est_s{s}"] - s) < 0.1 * s + 1.5, small  # the level it found for itself
+
+
+def test_the_wide_model_is_ahead_of_the_fast_one_which_keeps_its_own_bars(small):
+    """Issue 15's "capacity where it pays", on a fresh measurement (downscaled, noise seed 1): the 48/96/192 network
+    the page uses up to FAST_ABOVE_MP megapixels beats the 32/64/128 one it uses above (measured: +0.23 / +0.16 /
+    +0.13 dB on camera, +0.22 on the astronaut), and the fast one still clears NL-means (+0.54 / +0.78 / +2.03)."""
+    fast = lab.measure(api.load("image-denoiser-fast"), downscale=2, seed=1, sigmas=(15, 25, 50), rgb=True,
+                       time_it=False)
+    for k in ("psnr_s15", "psnr_s25", "psnr_s50", "psnr_rgb_s25"):
+        assert small[k] > fast[k], (k, small[k], fast[k])
+    assert fast["margin_nlmeans_s25"] > 0.5 and fast["margin_nlmeans_rgb_s25"] >= 0.5, fast
 
 
 def test_card_records_speed_and_colour_bars_and_what_it_was_trained_on():
@@ -40,7 +53,7 @@ def test_card_records_speed_and_colour_bars_and_what_it_was_trained_on():
     assert card["bars"]["sec_512_gray <= 1"] and card["bars"]["margin_nlmeans_rgb_s25 >= 0.5"]
     assert card["command"].startswith("python -m engine train image-denoiser-gray")
     assert card["data_fingerprint"] and card["steps"] > 1000
-    assert card["weights_bytes"] < 6e6
+    assert card["weights_bytes"] < 6e6 and card["model_config"]["widths"] == [48, 96, 192]
 
 
 def test_gray_bar_half_a_db_over_nlmeans_at_sigma_25_full_size(model):
@@ -55,8 +68,8 @@ def test_gray_bar_half_a_db_over_nlmeans_at_sigma_25_full_size(model):
 # network is measured fresh here (~30 s) and compared with these; one of them is re-measured when bm3d is installed.
 BM3D = {"s15": 32.0366, "s25": 29.9102, "s50": 27.8037, "rgb_s25": 32.7053, "heldout_s25": 30.5573}
 # Bars the shipped checkpoint misses, with what it measures (`eval`, the card's settings); strict xfails.
-MISSED = {"psnr_gain_vs_bm3d_s15": -0.376, "psnr_gain_vs_bm3d_s25": -0.327, "psnr_gain_vs_bm3d_s50": -0.173,
-          "psnr_gain_vs_bm3d_rgb_s25": -0.524, "margin_bm3d_heldout_s25": -0.489, "margin_nlmeans_flat_s15": -1.475}
+MISSED = {"psnr_gain_vs_bm3d_s15": -0.191, "psnr_gain_vs_bm3d_s25": -0.211, "psnr_gain_vs_bm3d_s50": -0.044,
+          "psnr_gain_vs_bm3d_rgb_s25": -0.332, "margin_bm3d_heldout_s25": -0.155}
 
 
 @pytest.fixture(scope="module")

@@ -86,7 +86,7 @@ def test_init_without_a_shipped_checkpoint_is_a_message(tmp_path):
 
 
 def test_warm_start_begins_from_another_experiments_weights_and_says_so(monkeypatch):
-    """An experiment with `warm_start` (image-denoiser-camera starts from image-denoiser-gray) begins a from-scratch
+    """An experiment with `warm_start` (image-denoiser-camera starts from image-denoiser-fast) begins a from-scratch
     run from that experiment's shipped weights and records which ones in the card."""
     import dataclasses
 

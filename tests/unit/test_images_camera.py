@@ -38,8 +38,26 @@ def test_eval_pictures_are_held_out():
 
 
 def test_the_page_picks_the_camera_model_only_for_camera_photos_with_an_estimated_level():
-    assert api.denoiser_for("camera", None) == "image-denoiser-camera"
+    assert api.denoiser_for("camera", None) == api.denoiser_for("camera", None, 24.0) == "image-denoiser-camera"
     assert api.denoiser_for("camera", 20.0) == api.denoiser_for("gaussian", None) == "image-denoiser-gray"
+
+
+def test_large_photos_of_even_grain_get_the_fast_width():
+    """Over FAST_ABOVE_MP megapixels the narrow network (half the time): the 12 MP target of issue 15."""
+    assert api.denoiser_for("gaussian", None, api.FAST_ABOVE_MP) == "image-denoiser-gray"
+    assert api.denoiser_for("gaussian", 25.0, 12.0) == api.denoiser_for("gaussian", None, 12.0) == "image-denoiser-fast"
+    fast, gray = get_experiment("image-denoiser-fast"), get_experiment("image-denoiser-gray")
+    assert fast.family == gray.family and fast.batches is gray.batches and fast.evaluate is gray.evaluate
+    assert fast.model_config.widths == (32, 64, 128) and gray.model_config.widths == (48, 96, 192)
+
+
+def test_the_fast_card_keeps_the_weights_it_was_renamed_from():
+    """The fast model's weights are image-denoiser-gray's from before the widening, unchanged: the card says so and
+    keeps the commands that trained them."""
+    card = api.card("image-denoiser-fast")
+    assert card["experiment"] == "image-denoiser-fast" and card["renamed_from"]["experiment"] == "image-denoiser-gray"
+    assert card["model_config"]["widths"] == [32, 64, 128]
+    assert card["command"].startswith("python -m engine train image-denoiser-gray")
 
 
 def test_the_independent_camera_families_are_deterministic_and_signal_dependent():
@@ -59,7 +77,7 @@ def test_the_independent_camera_families_are_deterministic_and_signal_dependent(
 
 
 def test_the_camera_model_starts_from_the_gaussian_one():
-    assert get_experiment("image-denoiser-camera").warm_start == "image-denoiser-gray"
+    assert get_experiment("image-denoiser-camera").warm_start == "image-denoiser-fast"
     card = api.card("image-denoiser-camera")
     assert card["command"].startswith("python -m engine train image-denoiser-camera")
     first = card
