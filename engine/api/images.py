@@ -38,7 +38,8 @@ __all__ = ["MAX_MEGAPIXELS", "DENOISER", "CAMERA_DENOISER", "FAST_DENOISER", "FA
 DENOISER = "image-denoiser-gray"  # one blind model for gray and colour (see engine/experiments/images.py)
 # Camera photos, level estimated (engine/experiments/images_camera.py): the same network fine-tuned on camera noise.
 CAMERA_DENOISER = "image-denoiser-camera"
-# Photos over FAST_ABOVE_MP megapixels: the same network narrower, twice as fast (a 12 MP photo in ~20 s, not ~40).
+# Photos over FAST_ABOVE_MP megapixels: the same network narrower, twice as fast, in one pass (a 12 MP photo in
+# ~12 s, not ~45).
 FAST_DENOISER = "image-denoiser-fast"
 # A 24-megapixel camera photo (6000x4000) fits. Measured here (README, "Memory"): 24 MP denoise in 1140 MiB peak
 # RSS and 6-12 minutes on one shared core; a 10 kB JPEG claiming 6000x6600 (39.6 MP) is refused from its header.
@@ -316,6 +317,7 @@ class DenoiseResult:
     seconds: float
     impulses: int = 0  # salt-and-pepper impulses replaced before the network
     model: str = DENOISER  # the experiment whose weights denoised it
+    one_pass: bool = False  # a big picture: no self-ensemble (see denoise_picture)
 
 
 NOISE_KINDS = {"gaussian": "Even grain (added noise, scans, renders)",
@@ -354,11 +356,14 @@ def denoise_picture(img: Any, sigma: float | None = None, impulses: str | bool =
     model = load(name)
     t0 = time.perf_counter()
     x, n = (pic.pixels, 0) if impulses is False else remove_impulses(pic.pixels, 0.0 if impulses is True else 0.002)
+    # Over FAST_ABOVE_MP megapixels, one pass instead of the self-ensemble's two: half the time for 0.05-0.13 dB
+    # (measured on camera/astronaut and camera noise, docs/images.md) - what keeps a 12 MP photo near 10 s.
+    one_pass = pic.megapixels > FAST_ABOVE_MP
     out, used = denoise(model, x, None if sigma is None else sigma / 255, on_progress=on_progress,
-                        camera=kind == "camera")
+                        camera=kind == "camera", ensemble=not one_pass)
     np.clip(out, 0, 1, out=out)  # in place: a 24 MP colour result is 288 MB
     return DenoiseResult(out.astype(np.float32, copy=False), used * 255, sigma is None,
-                         time.perf_counter() - t0, n, name)
+                         time.perf_counter() - t0, n, name, one_pass)
 
 
 def denoise_file(path: str, sigma: float | None = None, kind: str = "gaussian") -> tuple[bytes, float, float]:

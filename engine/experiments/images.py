@@ -276,8 +276,8 @@ def memory_peaks(megapixels: tuple[float, ...] = (2, 12, 24), threads: int = 2) 
     return rows
 
 
-# Photos above this many megapixels (Gaussian grain) go to the narrow network: the wide one runs at ~0.3 colour
-# megapixels/s with 2 threads, so a 12 MP phone photo would wait ~40 s against issue 15's 20 s.
+# Photos above this many megapixels (Gaussian grain) go to the narrow network, in one pass (engine.api.images):
+# the wide one runs at ~0.22 colour megapixels/s with 2 threads, so a 12 MP photo would wait ~45 s (issue 15: 20 s).
 FAST_ABOVE_MP = 4.0
 
 GRAY = register_experiment(Experiment(

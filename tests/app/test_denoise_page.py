@@ -98,8 +98,9 @@ def test_a_big_photo_of_even_grain_is_denoised_by_the_fast_width_and_the_page_sa
     at.file_uploader(key="dn_upload").set_value(("poster.png", png(gray), "image/png"))
     at.run(timeout=300)
     assert not at.exception, [e.message for e in at.exception]
-    assert at.session_state["dn_big"][1].model == api.FAST_DENOISER
-    assert any("the fast model" in c.value for c in at.caption)
+    res = at.session_state["dn_big"][1]
+    assert res.model == api.FAST_DENOISER and res.one_pass
+    assert any("the fast model in one pass" in c.value for c in at.caption)
 
 
 TRUNCATED = png((np.random.default_rng(0).random((40, 60)) * 255).astype(np.uint8))[:1200]

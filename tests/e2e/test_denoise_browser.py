@@ -97,8 +97,9 @@ def test_big_photo_shows_progress_and_stops(page, app_url, tmp_path):
 
 
 def test_a_big_scan_of_even_grain_goes_to_the_fast_model_and_the_page_says_so(page, app_url, tmp_path):
-    """Over FAST_ABOVE_MP megapixels, even grain is denoised by the narrow network (half the time) and the caption
-    under the result says why. A gray picture: one plane, so the run stays short on a busy machine."""
+    """Over FAST_ABOVE_MP megapixels, even grain is denoised by the narrow network in one pass (a quarter of the
+    time) and the caption under the result says why. A gray picture: one plane, so the run stays short on a busy
+    machine."""
     from engine import api
 
     side = int((api.FAST_ABOVE_MP * 1e6) ** 0.5) + 8
@@ -108,6 +109,6 @@ def test_a_big_scan_of_even_grain_goes_to_the_fast_model_and_the_page_says_so(pa
     path = tmp_path / "big-scan.png"
     Image.fromarray((noisy * 255).round().astype(np.uint8)).save(path)
     upload_then_even_grain(page, app_url, path, "image-denoiser-fast")
-    expect(page.get_by_text("the fast model, twice as quick", exact=False)).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("the fast model in one pass", exact=False)).to_be_visible(timeout=30_000)
     settle(page, timeout=60_000)
     finish(page, "denoise-big-fast")

@@ -46,6 +46,8 @@ def test_large_photos_of_even_grain_get_the_fast_width():
     """Over FAST_ABOVE_MP megapixels the narrow network (half the time): the 12 MP target of issue 15."""
     assert api.denoiser_for("gaussian", None, api.FAST_ABOVE_MP) == "image-denoiser-gray"
     assert api.denoiser_for("gaussian", 25.0, 12.0) == api.denoiser_for("gaussian", None, 12.0) == "image-denoiser-fast"
+    small = api.denoise_picture(np.full((16, 16), 0.5, np.float32), sigma=10)
+    assert small.model == "image-denoiser-gray" and not small.one_pass  # two passes (self-ensemble) up to the line
     fast, gray = get_experiment("image-denoiser-fast"), get_experiment("image-denoiser-gray")
     assert fast.family == gray.family and fast.batches is gray.batches and fast.evaluate is gray.evaluate
     assert fast.model_config.widths == (32, 64, 128) and gray.model_config.widths == (48, 96, 192)
