@@ -39,7 +39,7 @@ DENOISER = "image-denoiser-gray"  # one blind model for gray and colour (see eng
 # Camera photos, level estimated (engine/experiments/images_camera.py): the same network fine-tuned on camera noise.
 CAMERA_DENOISER = "image-denoiser-camera"
 # Photos over FAST_ABOVE_MP megapixels: the same network narrower, twice as fast, in one pass (a 12 MP photo in
-# ~12 s, not ~45).
+# ~15 s, not ~45).
 FAST_DENOISER = "image-denoiser-fast"
 # A 24-megapixel camera photo (6000x4000) fits. Measured here (README, "Memory"): 24 MP denoise in 1140 MiB peak
 # RSS and 6-12 minutes on one shared core; a 10 kB JPEG claiming 6000x6600 (39.6 MP) is refused from its header.
@@ -356,8 +356,8 @@ def denoise_picture(img: Any, sigma: float | None = None, impulses: str | bool =
     model = load(name)
     t0 = time.perf_counter()
     x, n = (pic.pixels, 0) if impulses is False else remove_impulses(pic.pixels, 0.0 if impulses is True else 0.002)
-    # Over FAST_ABOVE_MP megapixels, one pass instead of the self-ensemble's two: half the time for 0.05-0.13 dB
-    # (measured on camera/astronaut and camera noise, docs/images.md) - what keeps a 12 MP photo near 10 s.
+    # Over FAST_ABOVE_MP megapixels, one pass instead of the self-ensemble's two: ~0.6 of the time for 0.05-0.13 dB
+    # (measured on camera/astronaut and camera noise, docs/images.md) - what keeps a 12 MP photo near 15 s.
     one_pass = pic.megapixels > FAST_ABOVE_MP
     out, used = denoise(model, x, None if sigma is None else sigma / 255, on_progress=on_progress,
                         camera=kind == "camera", ensemble=not one_pass)

@@ -321,8 +321,7 @@ register_experiment(dataclasses.replace(
                 f"less. Used for photos over {FAST_ABOVE_MP:g} megapixels, and the camera-noise model starts from it. "
                 "Its weights are image-denoiser-gray's before issue 15 widened it (the card's `renamed_from`).",
     model_config=FFDNetConfig(channels=1, widths=(32, 64, 128), convs=2, scale=2),
-    train_config=ImageTrainConfig(epochs=40, steps_per_epoch=200, batch_size=32, lr=1e-3, warmup_steps=200,
-                                  budget_s=2100.0),
+    train_config=dataclasses.replace(GRAY.train_config, budget_s=2100.0),  # its sittings ran under this guard
     # The NL-means and gray speed bars its card records (it predates sec_512_rgb, which `eval` measures: ~0.5 s);
     # the BM3D and flat-graphics bars are the quality model's.
     bars=GRAY.bars[:3],

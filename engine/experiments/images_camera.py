@@ -201,7 +201,7 @@ register_experiment(Experiment(
     bars=(Bar("margin_gaussian_camera_iso3200", ">=", 0.0),),
     bench=bench,
     # The narrow Gaussian network (image-denoiser-gray's weights before issue 15 widened it): camera photos are the
-    # page's default upload, and the narrow width keeps a 12 MP one near 20 s.
+    # page's default upload, and the narrow width (in one pass above 4 MP) keeps a 12 MP one near 15 s.
     warm_start="image-denoiser-fast",
     tags=("images",),
 ))
